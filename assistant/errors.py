@@ -1,0 +1,31 @@
+"""The assistant's exception tree.
+
+::
+
+    AssistantError            anything the assistant reports to a person (exit code 1)
+    ├── ConfigError           a settings file or variable is wrong (exit code 2)
+    └── IntentDataError       the sentence data shipped with the package is broken (exit 3)
+
+Third-party errors are translated into these at the boundary; ``assert`` is used only for
+programmer mistakes. Every message names the file (and line, when there is one) and the fix.
+"""
+
+from __future__ import annotations
+
+
+class AssistantError(Exception):
+    """Base class for errors that are shown to a person instead of a traceback."""
+
+    exit_code = 1
+
+
+class ConfigError(AssistantError):
+    """A configuration file or environment variable is invalid."""
+
+    exit_code = 2
+
+
+class IntentDataError(AssistantError):
+    """Intent sentence data (YAML under ``intents/<lang>/``) is invalid."""
+
+    exit_code = 3

@@ -1,0 +1,206 @@
+"""The intent engine: an utterance in, one intent of the contract with its slots out.
+
+Receives text (typed, or a recogniser's transcript) and an aware "now"; emits an
+``IntentMatch`` or a ``NotRecognized``. Matchers run in this order, and the first that
+decides wins:
+
+1. **normalise** (``intents.normalize``): punctuation, spaces, full-width forms; for
+   Mandarin, homophones corrected against the sentence data's vocabulary
+   (``intents.homophones``); then the wake word and filler words removed;
+2. **template**: a ``match: whole`` template covers the whole utterance (intents with a
+   time slot are also tried with the time words taken out) → confidence 1.0;
+3. **cue**: ``match: contains`` cue phrases found anywhere, unless one of the intent's
+   ``match: veto`` phrases is found too (电视里, 什么意思, 差点); the highest weight wins,
+   ties go to the intent listed first in ``intents/slots.yaml`` (emergency first);
+4. **fuzzy**: ``rapidfuzz`` against sentences expanded from the templates, on toneless
+   pinyin for Mandarin; accepted at ``fuzzy_cutoff`` and above;
+5. **unknown**: nothing reached ``threshold``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from pypinyin import lazy_pinyin
+from rapidfuzz import fuzz, process
+
+from intents import time_en, time_zh
+from intents.data import Block, LanguageData, load_language
+from intents.homophones import HomophoneCorrector
+from intents.normalize import Normalizer
+from intents.results import IntentMatch, NotRecognized, ParseResult
+from intents.slots import SlotFiller, Utterance
+from intents.templates import Capture, normalize_key
+from intents.timefacts import resolve
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Where matching stops trusting itself."""
+
+    threshold: float = 0.5
+    """Lowest confidence that is not ``unknown``."""
+    fuzzy_cutoff: float = 84.0
+    """Lowest rapidfuzz score (0–100) the fuzzy stage accepts."""
+
+
+@dataclass(frozen=True)
+class _Hit:
+    block: Block
+    match: re.Match[str]
+
+
+class IntentParser:
+    """Parses utterances of one language; build one with ``IntentParser.load(lang)``."""
+
+    def __init__(
+        self, data: LanguageData, timezone: ZoneInfo, thresholds: Thresholds | None = None
+    ) -> None:
+        self.data = data
+        self.lang = data.lang
+        self._tz = timezone
+        self._limits = thresholds or Thresholds()
+        common = data.common
+        self._normalizer = Normalizer(
+            spaced=data.spaced,
+            wake_words=tuple(common.get("wake_words", [])),
+            fillers=tuple(common.get("skip_words", [])),
+            leading_fillers=tuple(common.get("leading_fillers", [])),
+        )
+        self._corrector = (
+            HomophoneCorrector.from_words(data.vocabulary(), common.get("homophone_guard", []))
+            if not data.spaced
+            else None
+        )
+        self._time = time_en.extract if data.spaced else time_zh.extract
+        self._filler = SlotFiller(data)
+        self._whole = [b for b in data.blocks if b.mode == "whole"]
+        self._cues = [b for b in data.blocks if b.mode == "contains"]
+        self._vetoes = [b for b in data.blocks if b.mode == "veto"]
+        self._sample_intents = [intent for intent, _ in data.samples]
+        self._sample_keys = [self._fuzzy_key(text) for _, text in data.samples]
+
+    @classmethod
+    def load(cls, lang: str, timezone: ZoneInfo) -> IntentParser:
+        """Load the packaged sentence data for ``lang``."""
+        return cls(load_language(lang), timezone)
+
+    def normalize(self, text: str) -> str:
+        """The text the matchers see (stage 1)."""
+        cleaned = self._normalizer.clean(text)
+        if self._corrector is not None:
+            cleaned = self._corrector.correct(cleaned)
+        return self._normalizer.strip(cleaned)
+
+    def parse(self, text: str, now: datetime | None = None) -> ParseResult:
+        """Understand one utterance; ``now`` defaults to the current time."""
+        now = now or datetime.now(self._tz)
+        norm = self.normalize(text)
+        if not norm:
+            return NotRecognized(text, self.lang, 1.0, "empty")
+        facts = self._time(norm)
+        stripped = _without(norm, facts.spans, self.data.spaced)
+        utterance = Utterance(norm, stripped, facts, resolve(facts, now))
+        hit, stage = self._template(norm, stripped), "template"
+        hits = [hit] if hit else []
+        if hit is None:
+            hits, stage = self._cue(norm), "cue"
+        if hits:
+            confidence = hits[0].block.weight
+            intent = hits[0].block.intent
+        else:
+            fuzzy = self._fuzzy(norm)
+            if fuzzy is None:
+                return NotRecognized(text, self.lang, 1.0, "no match")
+            intent, confidence, stage = fuzzy[0], fuzzy[1], "fuzzy"
+        if confidence < self._limits.threshold:
+            return NotRecognized(text, self.lang, 1.0 - confidence, "below threshold")
+        captured = _captured(hits[0]) if hits else {}
+        fixed = _fixed(hits, intent)
+        slots = self._filler.fill(intent, utterance, captured, fixed)
+        _LOGGER.debug("intent %s by %s (%.2f)", intent, stage, confidence)
+        return IntentMatch(text, self.lang, intent, confidence, slots, stage)
+
+    def _template(self, norm: str, stripped: str) -> _Hit | None:
+        for block in self._whole:
+            m = block.pattern.fullmatch(norm)
+            if m is None and block.uses_time and stripped and stripped != norm:
+                m = block.pattern.fullmatch(stripped)
+            if m is not None:
+                return _Hit(block, m)
+        return None
+
+    def _cue(self, norm: str) -> list[_Hit]:
+        vetoed = {b.intent for b in self._vetoes if b.pattern.search(norm)}
+        hits = [
+            _Hit(b, m)
+            for b in self._cues
+            if b.intent not in vetoed and (m := b.pattern.search(norm)) is not None
+        ]
+        order = {name: i for i, name in enumerate(self.data.slot_names)}
+        hits.sort(key=lambda h: (-h.block.weight, order[h.block.intent]))
+        return hits
+
+    def _fuzzy_key(self, text: str) -> str:
+        if self.data.spaced:
+            return text.lower()
+        return " ".join(lazy_pinyin(text))
+
+    def _fuzzy(self, norm: str) -> tuple[str, float, str] | None:
+        if not self._sample_keys:
+            return None
+        key = self._fuzzy_key(normalize_key(norm, self.data.spaced))
+        best = process.extractOne(
+            key, self._sample_keys, scorer=fuzz.ratio, score_cutoff=self._limits.fuzzy_cutoff
+        )
+        if best is None:
+            return None
+        _, score, index = best
+        return self._sample_intents[index], round(score / 100 * 0.9, 2), "fuzzy"
+
+
+def _without(text: str, spans: list[tuple[int, int]], spaced: bool) -> str:
+    if not spans:
+        return text
+    pieces, last = [], 0
+    for start, end in spans:
+        pieces.append(text[last:start])
+        last = end
+    pieces.append(text[last:])
+    joined = (" " if spaced else "").join(p.strip() if spaced else p for p in pieces)
+    return " ".join(joined.split()) if spaced else joined
+
+
+def _captured(hit: _Hit) -> dict[str, str]:
+    out: dict[str, str] = {}
+    groups = hit.match.groupdict()
+    for capture in hit.block.captures:
+        said = groups.get(capture.group)
+        if said:
+            out[capture.slot] = _value(capture, said, hit.block)
+    return out
+
+
+def _value(capture: Capture, said: str, block: Block) -> str:
+    if capture.values is None or capture.slot in ("contact", "medicine"):
+        return said
+    spaced = bool(re.search(r"[a-z]", said, re.I))
+    return capture.values.get(normalize_key(said, spaced), said)
+
+
+def _fixed(hits: list[_Hit], intent: str) -> dict[str, str]:
+    """Fixed slots of the winning block; a specific emergency kind beats ``general``."""
+    fixed: dict[str, str] = {}
+    for hit in hits:
+        if hit.block.intent != intent:
+            continue
+        for name, value in hit.block.slots.items():
+            if name not in fixed or fixed[name] == "general":
+                fixed[name] = value
+    return fixed

@@ -1,0 +1,64 @@
+"""What the intent engine emits: an ``IntentMatch`` or a ``NotRecognized``, never ``None``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+SlotValue = str | int
+
+UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class IntentMatch:
+    """An utterance understood as one intent of the contract, with its slots."""
+
+    text: str
+    """The utterance as received."""
+    lang: str
+    intent: str
+    confidence: float
+    """0..1: 1.0 for a whole-template match, the cue's weight or the fuzzy score otherwise."""
+    slots: dict[str, SlotValue] = field(default_factory=dict)
+    stage: str = "template"
+    """Which matcher decided: ``template``, ``cue`` or ``fuzzy``."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The contract's JSON object (``../shared/spec/intents.md``)."""
+        return {
+            "text": self.text,
+            "lang": self.lang,
+            "intent": self.intent,
+            "confidence": round(self.confidence, 2),
+            "slots": dict(self.slots),
+        }
+
+
+@dataclass(frozen=True)
+class NotRecognized:
+    """Nothing fitted well enough: the contract's ``unknown`` intent."""
+
+    text: str
+    lang: str
+    confidence: float = 0.0
+    """How sure the engine is that nothing fits (1 minus the best rejected score)."""
+    reason: str = "no match"
+    """``empty``, ``no match`` or ``below threshold``."""
+
+    intent = UNKNOWN
+    slots: dict[str, SlotValue] = field(default_factory=dict)
+    stage = "unknown"
+
+    def to_json(self) -> dict[str, Any]:
+        """The contract's JSON object with ``intent: unknown``."""
+        return {
+            "text": self.text,
+            "lang": self.lang,
+            "intent": UNKNOWN,
+            "confidence": round(self.confidence, 2),
+            "slots": {},
+        }
+
+
+ParseResult = IntentMatch | NotRecognized

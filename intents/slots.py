@@ -1,0 +1,198 @@
+"""Fill an intent's slots with the contract's canonical values (``docs/slots.md``).
+
+Receives the chosen intent, what the matching block captured, and the utterance with
+its time facts; emits ``{slot: value}`` with only the slots that were said (plus
+``order_meal.count = 1`` when one meal is asked for). A slot the template captured wins;
+otherwise each slot has a finder that looks through the whole utterance, so words may
+come in any order (明天中午给我送份饭 and 给我送份饭明天中午 fill the same slots).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from intents.data import LanguageData
+from intents.measures import en_measurement, zh_measurement
+from intents.numbers import as_int, en_number, zh_number
+from intents.results import SlotValue
+from intents.timefacts import TimeFacts, TimeValue
+
+AS_SAID_LISTS = frozenset({"contact", "medicine"})
+"""Lists whose slot value is the words as said, not a canonical value."""
+
+_PART_MEALS = {"early": "breakfast", "morning": "breakfast", "noon": "lunch",
+               "afternoon": "lunch", "dusk": "dinner", "evening": "dinner"}  # fmt: skip
+_ZH_COUNT = re.compile(r"(?P<n>[一二两三四五六七八九十俩仨\d]{1,3})(?:份|个|盒|碗|客|人份|顿|套)")
+_EN_COUNT = re.compile(
+    r"\b(?P<n>\d+|one|two|three|four|five|six|a couple of)\s+(?:\w+\s+)?"
+    r"(?:meals?|portions?|servings?|boxes|box|lunch(?:es)?|dinners?|breakfasts?|plates?|orders?)\b",
+    re.I,
+)
+_ZH_STARS = re.compile(r"(?P<n>[一二两三四五1-5])(?:颗星|颗|个星|星|分)|打(?P<n2>[一二两三四五1-5])")
+_EN_STARS = re.compile(
+    r"\b(?P<n>[1-5]|one|two|three|four|five)(?:\s+(?:out\s+of\s+(?:5|five)|stars?)|\b(?!\s*\w))",
+    re.I,
+)
+_ZH_POSSESSIVE = re.compile(r"^(?:给|帮我|跟|和|我们家|我家的|我家|我的|我)+")
+_EN_POSSESSIVE = re.compile(r"^(?:my|our|the)\s+", re.I)
+_ZH_MEDICINE = re.compile(r"(?P<m>[\u4e00-\u9fff]{1,6}?(?:药|片|丸|胶囊|颗粒|针))")
+_ZH_MED_PREFIX = re.compile(r"^(?:我的|我|今天|早上的|中午的|晚上的|早上|中午|晚上|那个|这个|的|把|吃|了)+")
+_ZH_REMIND = re.compile(r"(?:提醒|叫|喊|通知)(?:我|一下我|俺)(?:一下|一声)?(?:要|该|去)?(?P<what>.*)")
+_ZH_REMIND_BEFORE = re.compile(r"^(?:我要|我得|要)?(?P<what>.+?)(?:的事|这事)?(?:你)?(?:记得|要)?提醒我")
+_ZH_TRAILING = re.compile(r"(?:啊|吧|呀|哦|啦|了|哈|好吗|好不好|行吗|可以吗|一下|的时候|记得)+$")
+_EN_REMIND = re.compile(r"\bremind (?:me|us)\s+(?:to\s+|about\s+|that\s+)?(?P<what>.*)", re.I)
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """What the slot finders look at."""
+
+    text: str
+    """Normalised text."""
+    stripped: str
+    """The text with time expressions taken out."""
+    facts: TimeFacts
+    time: TimeValue
+
+
+class SlotFiller:
+    """Finds the slots of each intent in one language's utterances."""
+
+    def __init__(self, data: LanguageData) -> None:
+        self._data = data
+        self._zh = data.lang == "zh"
+        self._lists = {
+            name: _list_pattern(table, spaced=not self._zh)
+            for name, table in data.list_tables.items()
+        }
+        self._finders: Mapping[str, Callable[[Utterance, str], SlotValue | None]] = {
+            "service": lambda u, _: self._from_list("service", u.text),
+            "diet": lambda u, _: self._from_list("diet", u.text),
+            "contact": self._contact,
+            "medicine": self._medicine,
+            "meal": self._meal,
+            "count": self._count,
+            "date": lambda u, _: u.time.date,
+            "when": lambda u, _: u.time.when,
+            "minutes": lambda u, _: u.time.minutes,
+            "stars": self._stars,
+            "what": self._what,
+        }
+
+    def fill(
+        self,
+        intent: str,
+        utterance: Utterance,
+        captured: Mapping[str, str],
+        fixed: Mapping[str, str],
+    ) -> dict[str, SlotValue]:
+        """The slots of ``intent`` said in ``utterance``."""
+        names = self._data.slot_names.get(intent, ())
+        slots: dict[str, SlotValue] = {}
+        for name in names:
+            if name in captured:
+                slots[name] = self._clean_capture(name, captured[name])
+            elif name in fixed:
+                slots[name] = fixed[name]
+            elif name in self._finders:
+                value = self._finders[name](utterance, intent)
+                if value is not None:
+                    slots[name] = value
+        if "measure" in names:
+            slots.update(self._measure(utterance))
+        if intent == "order_meal":
+            slots.setdefault("count", 1)
+        return {k: v for k, v in slots.items() if v != ""}
+
+    def _clean_capture(self, name: str, value: str) -> SlotValue:
+        if name == "contact":
+            return self._strip_possessive(value)
+        if name in ("count", "stars", "minutes"):
+            number = as_int((zh_number if self._zh else en_number)(value))
+            return number if number is not None else value
+        return value.strip()
+
+    def _from_list(self, name: str, text: str) -> str | None:
+        pattern = self._lists.get(name)
+        m = pattern.search(text) if pattern else None
+        if m is None:
+            return None
+        said = m.group(0)
+        if name in AS_SAID_LISTS:
+            return said
+        key = said if self._zh else " ".join(said.lower().split())
+        return self._data.list_tables[name].get(key)
+
+    def _strip_possessive(self, said: str) -> str:
+        pattern = _ZH_POSSESSIVE if self._zh else _EN_POSSESSIVE
+        return pattern.sub("", said.strip()) or said.strip()
+
+    def _contact(self, u: Utterance, intent: str) -> str | None:
+        said = self._from_list("contact", u.text)
+        return self._strip_possessive(said) if said else None
+
+    def _medicine(self, u: Utterance, intent: str) -> str | None:
+        said = self._from_list("medicine", u.text)
+        if said or not self._zh:
+            return said
+        for m in _ZH_MEDICINE.finditer(u.text):
+            name = _ZH_MED_PREFIX.sub("", m["m"])
+            if len(name) >= 2 and not name.startswith(("药", "吃药")):
+                return name
+        return None
+
+    def _meal(self, u: Utterance, intent: str) -> str | None:
+        said = self._from_list("meal", u.text)
+        if said:
+            return said
+        return _PART_MEALS.get(u.facts.part or "")
+
+    def _count(self, u: Utterance, intent: str) -> int | None:
+        m = (_ZH_COUNT if self._zh else _EN_COUNT).search(u.stripped)
+        if not m:
+            return None
+        said = m["n"].lower()
+        value = zh_number(said) if self._zh else (2.0 if said == "a couple of" else en_number(said))
+        return as_int(value)
+
+    def _stars(self, u: Utterance, intent: str) -> int | None:
+        m = (_ZH_STARS if self._zh else _EN_STARS).search(u.text)
+        if m:
+            said = m.group("n") or m.groupdict().get("n2") or ""
+            value = as_int((zh_number if self._zh else en_number)(said))
+            if value is not None and 1 <= value <= 5:
+                return value
+        rating = self._from_list("rating", u.text)
+        return int(rating) if rating else None
+
+    def _what(self, u: Utterance, intent: str) -> str | None:
+        if not self._zh:
+            m = _EN_REMIND.search(u.stripped)
+            what = re.sub(r"\b(?:please|at|on|to)$", "", m["what"].strip()).strip() if m else ""
+            return what or None
+        m = _ZH_REMIND.search(u.stripped)
+        what = m["what"] if m else ""
+        if not what:
+            m = _ZH_REMIND_BEFORE.search(u.stripped)
+            what = m["what"] if m else ""
+        what = _ZH_TRAILING.sub("", what)
+        return what or None
+
+    def _measure(self, u: Utterance) -> dict[str, SlotValue]:
+        found = (zh_measurement if self._zh else en_measurement)(u.text)
+        if found is not None:
+            return {"measure": found.measure, "value": found.value}
+        symptom = self._from_list("symptom", u.text)
+        if symptom:
+            return {"measure": "symptom", "value": symptom}
+        return {}
+
+
+def _list_pattern(table: Mapping[str, str], spaced: bool) -> re.Pattern[str]:
+    words = sorted(table, key=len, reverse=True)
+    body = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words) or "(?!)"
+    if spaced:
+        return re.compile(rf"(?<![\w'])(?:{body})(?![\w'])", re.I)
+    return re.compile(body)

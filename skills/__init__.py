@@ -1,0 +1,4 @@
+"""Skills: one module per capability, discovered through the ``assistant.skills`` group.
+
+Empty until the skills land; they receive ``intents.IntentMatch`` values.
+"""
