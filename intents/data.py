@@ -72,14 +72,16 @@ class LanguageData:
         return self.lang != "zh"
 
     def vocabulary(self) -> set[str]:
-        """Literal words of the templates, cues and lists (for homophone correction)."""
-        words: set[str] = set()
-        for table in self.list_tables.values():
-            words.update(table)
-        for _, sentence in self.samples:
-            words.add(sentence)
+        """Words homophone correction may write: key terms and the listed lists' words.
+
+        Deliberately not every template word: short common words (是一, 时候, 二哥)
+        would rewrite correct speech. ``_common.yaml`` names the lists
+        (``homophone_lists``) and the extra key terms (``homophone_vocabulary``).
+        """
+        words: set[str] = set(self.common.get("homophone_vocabulary", []))
+        for name in self.common.get("homophone_lists", []):
+            words.update(self.list_tables.get(name, {}))
         words.update(self.common.get("wake_words", []))
-        words.update(self.common.get("vocabulary", []))
         return words
 
 
@@ -140,6 +142,12 @@ def _check_intents(
         if name not in slot_names:
             raise IntentDataError(f"{origin[name]}: intent `{name}` is not in intents/slots.yaml")
         for data in intent.data:
+            for text in data.sentence_texts:
+                if "?" in text or "？" in text:
+                    raise IntentDataError(
+                        f"{origin[name]}: intent `{name}`: template `{text}` contains `?`: "
+                        "hassil has no `?`; write an optional part as [words]"
+                    )
             mode = (data.metadata or {}).get("match", "whole")
             if mode not in MATCH_MODES:
                 raise IntentDataError(

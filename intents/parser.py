@@ -33,7 +33,7 @@ from intents.data import Block, LanguageData, load_language
 from intents.homophones import HomophoneCorrector
 from intents.normalize import Normalizer
 from intents.results import IntentMatch, NotRecognized, ParseResult
-from intents.slots import SlotFiller, Utterance
+from intents.slots import AS_SAID_LISTS, SlotFiller, Utterance
 from intents.templates import Capture, normalize_key
 from intents.timefacts import resolve
 
@@ -99,11 +99,28 @@ class IntentParser:
         return self._normalizer.strip(cleaned)
 
     def parse(self, text: str, now: datetime | None = None) -> ParseResult:
-        """Understand one utterance; ``now`` defaults to the current time."""
+        """Understand one utterance; ``now`` defaults to the current time.
+
+        Mandarin is matched as written and, when homophone correction changes it, once
+        more as corrected; the corrected reading is used only when it is more confident,
+        so correction cannot spoil a sentence that was recognised right.
+        """
         now = now or datetime.now(self._tz)
-        norm = self.normalize(text)
+        cleaned = self._normalizer.clean(text)
+        result = self._understand(text, self._normalizer.strip(cleaned), now)
+        if self._corrector is None:
+            return result
+        corrected = self._corrector.correct(cleaned)
+        if corrected == cleaned:
+            return result
+        second = self._understand(text, self._normalizer.strip(corrected), now)
+        return second if second.confidence > result.confidence or (
+            isinstance(result, NotRecognized) and isinstance(second, IntentMatch)
+        ) else result
+
+    def _understand(self, text: str, norm: str, now: datetime) -> ParseResult:
         if not norm:
-            return NotRecognized(text, self.lang, 1.0, "empty")
+            return NotRecognized(text, self.lang, 0.0, "empty")
         facts = self._time(norm)
         stripped = _without(norm, facts.spans, self.data.spaced)
         utterance = Utterance(norm, stripped, facts, resolve(facts, now))
@@ -117,10 +134,10 @@ class IntentParser:
         else:
             fuzzy = self._fuzzy(norm)
             if fuzzy is None:
-                return NotRecognized(text, self.lang, 1.0, "no match")
-            intent, confidence, stage = fuzzy[0], fuzzy[1], "fuzzy"
+                return NotRecognized(text, self.lang, 0.0, "no match")
+            intent, confidence, stage = fuzzy
         if confidence < self._limits.threshold:
-            return NotRecognized(text, self.lang, 1.0 - confidence, "below threshold")
+            return NotRecognized(text, self.lang, confidence, "below threshold")
         captured = _captured(hits[0]) if hits else {}
         fixed = _fixed(hits, intent)
         slots = self._filler.fill(intent, utterance, captured, fixed)
@@ -188,7 +205,7 @@ def _captured(hit: _Hit) -> dict[str, str]:
 
 
 def _value(capture: Capture, said: str, block: Block) -> str:
-    if capture.values is None or capture.slot in ("contact", "medicine"):
+    if capture.values is None or capture.slot in AS_SAID_LISTS:
         return said
     spaced = bool(re.search(r"[a-z]", said, re.I))
     return capture.values.get(normalize_key(said, spaced), said)

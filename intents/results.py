@@ -42,7 +42,7 @@ class NotRecognized:
     text: str
     lang: str
     confidence: float = 0.0
-    """How sure the engine is that nothing fits (1 minus the best rejected score)."""
+    """The best score that was rejected (0 when nothing matched at all)."""
     reason: str = "no match"
     """``empty``, ``no match`` or ``below threshold``."""
 

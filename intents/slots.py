@@ -19,8 +19,11 @@ from intents.numbers import as_int, en_number, zh_number
 from intents.results import SlotValue
 from intents.timefacts import TimeFacts, TimeValue
 
-AS_SAID_LISTS = frozenset({"contact", "medicine"})
+AS_SAID_LISTS = frozenset({"contact", "medicine", "symptom"})
 """Lists whose slot value is the words as said, not a canonical value."""
+
+_FROM_STRIPPED_TEXT = frozenset({"what"})
+"""Free-text slots always taken from the utterance without its time words."""
 
 _PART_MEALS = {"early": "breakfast", "morning": "breakfast", "noon": "lunch",
                "afternoon": "lunch", "dusk": "dinner", "evening": "dinner"}  # fmt: skip
@@ -39,9 +42,10 @@ _ZH_POSSESSIVE = re.compile(r"^(?:给|帮我|跟|和|我们家|我家的|我家|
 _EN_POSSESSIVE = re.compile(r"^(?:my|our|the)\s+", re.I)
 _ZH_MEDICINE = re.compile(r"(?P<m>[\u4e00-\u9fff]{1,6}?(?:药|片|丸|胶囊|颗粒|针))")
 _ZH_MED_PREFIX = re.compile(r"^(?:我的|我|今天|早上的|中午的|晚上的|早上|中午|晚上|那个|这个|的|把|吃|了)+")
-_ZH_REMIND = re.compile(r"(?:提醒|叫|喊|通知)(?:我|一下我|俺)(?:一下|一声)?(?:要|该|去)?(?P<what>.*)")
+_ZH_REMIND = re.compile(r"(?:提醒|叫|喊|通知)(?:我|一下我|俺)(?:一下|一声)?(?:要|该)?(?P<what>.*)")
 _ZH_REMIND_BEFORE = re.compile(r"^(?:我要|我得|要)?(?P<what>.+?)(?:的事|这事)?(?:你)?(?:记得|要)?提醒我")
 _ZH_TRAILING = re.compile(r"(?:啊|吧|呀|哦|啦|了|哈|好吗|好不好|行吗|可以吗|一下|的时候|记得)+$")
+_ZH_DEGREE = re.compile(r"有一点|有点|有些|老是|总是|一直|特别|还是|很|挺")
 _EN_REMIND = re.compile(r"\bremind (?:me|us)\s+(?:to\s+|about\s+|that\s+)?(?P<what>.*)", re.I)
 
 
@@ -92,7 +96,7 @@ class SlotFiller:
         names = self._data.slot_names.get(intent, ())
         slots: dict[str, SlotValue] = {}
         for name in names:
-            if name in captured:
+            if name in captured and name not in _FROM_STRIPPED_TEXT:
                 slots[name] = self._clean_capture(name, captured[name])
             elif name in fixed:
                 slots[name] = fixed[name]
@@ -186,7 +190,8 @@ class SlotFiller:
             return {"measure": found.measure, "value": found.value}
         symptom = self._from_list("symptom", u.text)
         if symptom:
-            return {"measure": "symptom", "value": symptom}
+            plain = _ZH_DEGREE.sub("", symptom) if self._zh else symptom
+            return {"measure": "symptom", "value": plain or symptom}
         return {}
 
 

@@ -38,6 +38,7 @@ BUILTIN_LISTS: Mapping[str, str] = {
     # Lists whose values are a pattern, not an enumeration (declared `wildcard: true`
     # in the data so hassil accepts them too).
     "number": r"[零〇一二两三四五六七八九十百几\d.]+",
+    "gap": r".{0,8}?",  # a few words between two parts of a cue; fills no slot
     "name": r"[\u4e00-\u9fff]{1,4}|[A-Za-z][A-Za-z'-]*(?: [A-Z][A-Za-z'-]*)?",
 }
 
@@ -120,7 +121,7 @@ def surface_values(slot_list: TextSlotList, spaced: bool) -> dict[str, str]:
     """Every way a list value can be said → its canonical value."""
     table: dict[str, str] = {}
     for value in slot_list.values:
-        for surface in expand(value.text_in, {}, limit=500):
+        for surface in expand(value.text_in, {}, limit=20000):
             key = normalize_key(surface, spaced)
             if key:
                 table.setdefault(key, str(value.value_out))

@@ -1,0 +1,178 @@
+"""The ``assistant`` command line: one entry point, verb subcommands that compose in pipes.
+
+Each verb reads arguments or stdin lines and prints one JSON object per line with
+``--json``, human text otherwise. ``AssistantError`` subclasses map to exit codes
+(1 general, 2 configuration, 3 sentence data); nothing ends in a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Annotated, TextIO
+
+import typer
+
+from assistant import __version__
+from assistant.config import LANGUAGES, Settings, load_settings
+from assistant.errors import AssistantError, ConfigError
+from intents import IntentParser, ParseResult
+
+app = typer.Typer(
+    name="assistant",
+    help="XiaoAn (小安): an offline voice assistant for elders. Technician commands.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+LangOption = Annotated[
+    str | None, typer.Option("--lang", help="Language: zh or en (default: the configured one).")
+]
+
+
+def _settings(lang: str | None) -> Settings:
+    settings, _ = load_settings()
+    if lang is not None and lang not in LANGUAGES:
+        raise ConfigError(f"--lang `{lang}` is not supported: write one of {', '.join(LANGUAGES)}")
+    return Settings(lang or settings.lang, settings.timezone, settings.log_level)
+
+
+def _now(value: str | None, settings: Settings) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as err:
+        raise ConfigError(
+            f"--now `{value}` is not an ISO 8601 time: write e.g. 2026-11-22T10:00:00+08:00"
+        ) from err
+    return moment if moment.tzinfo else moment.replace(tzinfo=settings.tz)
+
+
+def _lines(stream: TextIO) -> Iterator[str]:
+    """Utterances from a stream, one per line, decoded leniently (binary junk is replaced)."""
+    binary = getattr(stream, "buffer", None)
+    if binary is None:
+        for line in stream:
+            yield line.rstrip("\r\n")
+        return
+    for raw in binary:
+        yield raw.decode("utf-8", errors="replace").rstrip("\r\n")
+
+
+def describe(result: ParseResult) -> str:
+    """One readable line: intent, confidence, slots."""
+    slots = " ".join(f"{k}={v}" for k, v in result.slots.items())
+    head = f"{result.intent} ({result.confidence:.2f})"
+    return f"{head} {slots}".rstrip()
+
+
+def _emit(results: Iterable[ParseResult], as_json: bool) -> None:
+    for result in results:
+        if as_json:
+            line = json.dumps(result.to_json(), ensure_ascii=False)
+        else:
+            line = describe(result)
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
+
+@app.command()
+def parse(
+    text: Annotated[
+        list[str] | None, typer.Argument(help="Utterances; without them, one per stdin line.")
+    ] = None,
+    lang: LangOption = None,
+    now: Annotated[
+        str | None,
+        typer.Option("--now", help="Resolve relative times against this ISO 8601 time."),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per utterance (the contract).")
+    ] = False,
+) -> None:
+    """Understand utterances: print the intent and slots of each."""
+    settings = _settings(lang)
+    moment = _now(now, settings)
+    parser = IntentParser.load(settings.lang, settings.tz)
+    utterances = text if text else _lines(sys.stdin)
+    _emit((parser.parse(u, moment) for u in utterances), as_json)
+
+
+@app.command()
+def run(
+    lang: LangOption = None,
+    text_mode: Annotated[
+        bool,
+        typer.Option(
+            "--text",
+            help="Type utterances instead of speaking. Until the audio pipeline lands, "
+            "text mode is the only mode.",
+        ),
+    ] = False,
+) -> None:
+    """Start the assistant. Text mode: type what the elder would say, read the reply."""
+    del text_mode  # speech input arrives with the audio pipeline
+    settings = _settings(lang)
+    parser = IntentParser.load(settings.lang, settings.tz)
+    prompt = "请说（Ctrl-D 结束）> " if settings.lang == "zh" else "Say something (Ctrl-D ends)> "
+    interactive = sys.stdin.isatty()
+    while True:
+        if interactive:
+            sys.stdout.write(prompt)
+            sys.stdout.flush()
+        line = sys.stdin.readline()
+        if not line:
+            break
+        result = parser.parse(line.rstrip("\r\n"))
+        sys.stdout.write(describe(result) + "\n")
+        sys.stdout.flush()
+
+
+def version_callback(value: bool) -> None:
+    """Print the version and stop."""
+    if value:
+        typer.echo(f"xiaoan {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=version_callback, is_eager=True, help="Show version."),
+    ] = False,
+) -> None:
+    """XiaoAn (小安): an offline voice assistant for elders. Technician commands."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``assistant`` script; returns the exit code."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app(args=argv, standalone_mode=False)
+    except AssistantError as err:
+        sys.stderr.write(f"assistant: {err}\n")
+        return err.exit_code
+    except (typer.Exit, typer.Abort) as stop:
+        return getattr(stop, "exit_code", 1)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as err:  # click usage errors
+        from click.exceptions import ClickException
+
+        if isinstance(err, ClickException):
+            err.show()
+            return err.exit_code
+        raise
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
