@@ -163,12 +163,13 @@ def _compile_blocks(
 ) -> list[Block]:
     order = list(slot_names)
     blocks: list[Block] = []
+    tables: dict[str, dict[str, str]] = {}
     for name in sorted(intents.intents, key=order.index):
         for data in intents.intents[name].data:
             meta = data.metadata or {}
             rules = {**intents.expansion_rules, **data.expansion_rules}
             lists = {**intents.slot_lists, **data.slot_lists}
-            compiler = Compiler(lists, rules, spaced)
+            compiler = Compiler(lists, rules, spaced, tables=tables if not data.slot_lists else {})
             try:
                 sources = [compiler.compile(s.expression) for s in data.sentences]
                 pattern = re.compile("|".join(f"(?:{s})" for s in sources), re.IGNORECASE)

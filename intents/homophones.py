@@ -15,17 +15,32 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from pypinyin import lazy_pinyin
+import unicodedata
+from functools import cache
+
+from pypinyin.pinyin_dict import pinyin_dict
 
 _MAX_WORD = 6
 
 
-def _syllables(text: str) -> list[str]:
-    """One toneless syllable per character (non-Chinese characters map to themselves)."""
-    out: list[str] = []
-    for piece in lazy_pinyin(text, errors=lambda s: list(s)):
-        out.append(piece)
-    return out
+@cache
+def syllable(char: str) -> str:
+    """The toneless default reading of one character (the character itself if none).
+
+    One reading per character, taken from pypinyin's character table: the same
+    function serves the vocabulary and the utterance, so they always agree, and it is
+    about twenty times faster than pypinyin's phrase-level conversion.
+    """
+    readings = pinyin_dict.get(ord(char))
+    if not readings:
+        return char
+    first = unicodedata.normalize("NFD", readings.split(",")[0])
+    return "".join(c for c in first if not unicodedata.combining(c))
+
+
+def syllables(text: str) -> list[str]:
+    """One toneless syllable per character."""
+    return [syllable(c) for c in text]
 
 
 @dataclass(frozen=True)
@@ -38,11 +53,13 @@ class HomophoneCorrector:
 
     def __post_init__(self) -> None:
         table: dict[tuple[str, ...], str] = {}
-        for word in sorted(set(self.vocabulary), key=len, reverse=True):
-            if 2 <= len(word) <= _MAX_WORD and all("\u4e00" <= c <= "\u9fff" for c in word):
-                syllables = tuple(_syllables(word))
-                if len(syllables) == len(word):
-                    table.setdefault(syllables, word)
+        words = [
+            w
+            for w in sorted(set(self.vocabulary), key=lambda w: (-len(w), w))
+            if 2 <= len(w) <= _MAX_WORD and all("\u4e00" <= c <= "\u9fff" for c in w)
+        ]
+        for word in words:
+            table.setdefault(tuple(syllables(word)), word)
         object.__setattr__(self, "_by_sound", table)
 
     @classmethod
@@ -52,14 +69,12 @@ class HomophoneCorrector:
 
     def correct(self, text: str) -> str:
         """Text with sound-alike stretches replaced by vocabulary words."""
-        syllables = _syllables(text)
-        if len(syllables) != len(text):  # pinyin did not map one syllable per character
-            return text
+        sounds = syllables(text)
         protected = self._protected(text)
         out: list[str] = []
         i = 0
         while i < len(text):
-            word = self._word_at(text, syllables, i, protected)
+            word = self._word_at(text, sounds, i, protected)
             if word is None:
                 out.append(text[i])
                 i += 1
@@ -78,13 +93,11 @@ class HomophoneCorrector:
                 start = text.find(guarded, start + 1)
         return protected
 
-    def _word_at(
-        self, text: str, syllables: list[str], i: int, protected: set[int]
-    ) -> str | None:
+    def _word_at(self, text: str, sounds: list[str], i: int, protected: set[int]) -> str | None:
         for size in range(min(_MAX_WORD, len(text) - i), 1, -1):
             if protected and not protected.isdisjoint(range(i, i + size)):
                 continue
-            word = self._by_sound.get(tuple(syllables[i : i + size]))
+            word = self._by_sound.get(tuple(sounds[i : i + size]))
             if word is not None:
                 return word
         return None

@@ -63,11 +63,12 @@ class Normalizer:
         return _SPACE.sub(" ", text).strip()[:MAX_CHARS]
 
     def strip(self, text: str) -> str:
-        """Step 4: wake word and fillers."""
+        """Step 4: wake word and fillers (kept when they are all that was said: 嗯嗯)."""
         for _ in range(2):
             text = self._wake.sub("", text).strip()
         if self._lead is not None:
             text = self._lead.sub("", text)
         if self._fill is not None:
-            text = self._fill.sub(" " if self.spaced else "", text)
+            without = self._fill.sub(" " if self.spaced else "", text)
+            text = without if without.strip() else text
         return _SPACE.sub(" ", text).strip() if self.spaced else text

@@ -25,12 +25,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from pypinyin import lazy_pinyin
 from rapidfuzz import fuzz, process
 
 from intents import time_en, time_zh
 from intents.data import Block, LanguageData, load_language
-from intents.homophones import HomophoneCorrector
+from intents.homophones import HomophoneCorrector, syllables
 from intents.normalize import Normalizer
 from intents.results import IntentMatch, NotRecognized, ParseResult
 from intents.slots import AS_SAID_LISTS, SlotFiller, Utterance
@@ -46,7 +45,7 @@ class Thresholds:
 
     threshold: float = 0.5
     """Lowest confidence that is not ``unknown``."""
-    fuzzy_cutoff: float = 84.0
+    fuzzy_cutoff: float = 88.0
     """Lowest rapidfuzz score (0–100) the fuzzy stage accepts."""
 
 
@@ -127,7 +126,7 @@ class IntentParser:
         hit, stage = self._template(norm, stripped), "template"
         hits = [hit] if hit else []
         if hit is None:
-            hits, stage = self._cue(norm), "cue"
+            hits, stage = self._cue(norm, stripped), "cue"
         if hits:
             confidence = hits[0].block.weight
             intent = hits[0].block.intent
@@ -153,13 +152,17 @@ class IntentParser:
                 return _Hit(block, m)
         return None
 
-    def _cue(self, norm: str) -> list[_Hit]:
+    def _cue(self, norm: str, stripped: str) -> list[_Hit]:
         vetoed = {b.intent for b in self._vetoes if b.pattern.search(norm)}
-        hits = [
-            _Hit(b, m)
-            for b in self._cues
-            if b.intent not in vetoed and (m := b.pattern.search(norm)) is not None
-        ]
+        hits: list[_Hit] = []
+        for block in self._cues:
+            if block.intent in vetoed:
+                continue
+            m = block.pattern.search(norm)
+            if m is None and block.uses_time and stripped != norm:
+                m = block.pattern.search(stripped)
+            if m is not None:
+                hits.append(_Hit(block, m))
         order = {name: i for i, name in enumerate(self.data.slot_names)}
         hits.sort(key=lambda h: (-h.block.weight, order[h.block.intent]))
         return hits
@@ -167,7 +170,7 @@ class IntentParser:
     def _fuzzy_key(self, text: str) -> str:
         if self.data.spaced:
             return text.lower()
-        return " ".join(lazy_pinyin(text))
+        return " ".join(syllables(text))
 
     def _fuzzy(self, norm: str) -> tuple[str, float, str] | None:
         if not self._sample_keys:

@@ -13,10 +13,13 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from hassil.intents import TextSlotList
+
 from intents.data import LanguageData
 from intents.measures import en_measurement, zh_measurement
 from intents.numbers import as_int, en_number, zh_number
 from intents.results import SlotValue
+from intents.templates import Compiler, list_source
 from intents.timefacts import TimeFacts, TimeValue
 
 AS_SAID_LISTS = frozenset({"contact", "medicine", "symptom"})
@@ -67,9 +70,11 @@ class SlotFiller:
     def __init__(self, data: LanguageData) -> None:
         self._data = data
         self._zh = data.lang == "zh"
+        compiler = Compiler(data.hassil.slot_lists, data.hassil.expansion_rules, not self._zh)
         self._lists = {
-            name: _list_pattern(table, spaced=not self._zh)
-            for name, table in data.list_tables.items()
+            name: _list_pattern(list_source(lst, compiler), spaced=not self._zh)
+            for name, lst in data.hassil.slot_lists.items()
+            if isinstance(lst, TextSlotList)
         }
         self._finders: Mapping[str, Callable[[Utterance, str], SlotValue | None]] = {
             "service": lambda u, _: self._from_list("service", u.text),
@@ -127,7 +132,7 @@ class SlotFiller:
         if name in AS_SAID_LISTS:
             return said
         key = said if self._zh else " ".join(said.lower().split())
-        return self._data.list_tables[name].get(key)
+        return self._data.list_tables[name].get(key, said)
 
     def _strip_possessive(self, said: str) -> str:
         pattern = _ZH_POSSESSIVE if self._zh else _EN_POSSESSIVE
@@ -195,9 +200,8 @@ class SlotFiller:
         return {}
 
 
-def _list_pattern(table: Mapping[str, str], spaced: bool) -> re.Pattern[str]:
-    words = sorted(table, key=len, reverse=True)
-    body = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words) or "(?!)"
+def _list_pattern(body: str, spaced: bool) -> re.Pattern[str]:
+    body = body or "(?!)"
     if spaced:
         return re.compile(rf"(?<![\w'])(?:{body})(?![\w'])", re.I)
     return re.compile(body)

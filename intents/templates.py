@@ -62,6 +62,8 @@ class Compiler:
     spaced: bool
     """True for languages written with spaces between words (en)."""
     captures: list[Capture] = field(default_factory=list)
+    tables: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Surface → value tables of the lists used so far (shared between compilers)."""
 
     def compile(self, expression: Expression) -> str:
         """Regex source for one template; captures are appended to ``self.captures``."""
@@ -111,10 +113,19 @@ class Compiler:
             return f"(?P<{group}>.+?)"
         if not isinstance(slot_list, TextSlotList):
             raise IntentDataError(f"template refers to the unknown list {{{ref.list_name}}}")
-        values = surface_values(slot_list, self.spaced)
+        values = self._values(ref.list_name, slot_list)
         self.captures.append(Capture(group, ref.slot_name, values))
-        alternatives = sorted(values, key=len, reverse=True)
-        return f"(?P<{group}>" + "|".join(self._text(a) for a in alternatives) + ")"
+        return f"(?P<{group}>{list_source(slot_list, self)})"
+
+    def _values(self, name: str, slot_list: TextSlotList) -> dict[str, str]:
+        if name not in self.tables:
+            self.tables[name] = surface_values(slot_list, self.spaced)
+        return self.tables[name]
+
+
+def list_source(slot_list: TextSlotList, compiler: Compiler) -> str:
+    """Regex source matching any value of a list (built from the values' templates)."""
+    return "|".join(compiler.compile(value.text_in) for value in slot_list.values)
 
 
 def surface_values(slot_list: TextSlotList, spaced: bool) -> dict[str, str]:

@@ -31,7 +31,7 @@ _PARTS = {
     "上午": "morning", "中午": "noon", "晌午": "noon", "下午": "afternoon", "后晌": "afternoon",
     "傍晚": "dusk", "晚上": "evening", "夜里": "night", "半夜": "night", "凌晨": "dawn",
 }  # fmt: skip
-_UNITS = {"分钟": 1, "分": 1, "小时": 60, "钟头": 60, "钟点": 60}
+_UNITS = {"分钟": 1, "分": 1, "小时": 60, "钟头": 60, "钟点": 60, "刻钟": 15}
 
 
 def _alt(words: object) -> str:
@@ -42,7 +42,7 @@ _RECUR = re.compile(
     r"每(?:个)?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天])|(?P<daily>每天|天天|每日)"
     r"|每(?:个)?(?P<pt>晚上|晚|早上|早晨|早)"
 )
-_AMOUNT = rf"(?P<n>{_N}个半|{_N}|半)个?(?P<u>分钟|小时|钟头|钟点|分(?!钟))"
+_AMOUNT = rf"(?P<n>{_N}个半|{_N}|半)个?(?P<u>分钟|小时|钟头|钟点|刻钟|分(?!钟))"
 _OFFSET = re.compile(
     rf"(?:再过|过)?{_AMOUNT}(?:以后|之后|后)|(?:再过|过){_AMOUNT.replace('<n>', '<n2>').replace('<u>', '<u2>')}"
 )
