@@ -1,0 +1,45 @@
+"""Settings: defaults, the site file, environment variables; errors name file and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.config import Settings, load_settings
+from assistant.errors import ConfigError
+
+
+def test_defaults_and_paths_derive_from_home(tmp_path: Path) -> None:
+    settings, paths = load_settings({"XIAOAN_HOME": str(tmp_path)})
+    assert settings == Settings()
+    assert settings.timezone == "Asia/Shanghai"
+    assert paths.config_file == tmp_path / "config.yaml"
+    assert paths.models_dir.parent == tmp_path
+
+
+def test_environment_overrides_the_file(tmp_path: Path) -> None:
+    (tmp_path / "config.yaml").write_text("lang: zh\ntimezone: Asia/Urumqi\n")
+    env = {"XIAOAN_HOME": str(tmp_path), "XIAOAN_LANG": "en"}
+    settings, _ = load_settings(env)
+    assert (settings.lang, settings.timezone) == ("en", "Asia/Urumqi")
+
+
+def test_every_mistake_is_reported_at_once(tmp_path: Path) -> None:
+    (tmp_path / "config.yaml").write_text("lang: fr\n\nlog_levle: INFO\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"XIAOAN_HOME": str(tmp_path)})
+    message = str(caught.value)
+    assert "line 1" in message and "write one of: zh, en" in message
+    assert "line 3" in message and "did you mean `log_level`" in message
+
+
+def test_bad_environment_variable(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="XIAOAN_TIMEZONE"):
+        load_settings({"XIAOAN_HOME": str(tmp_path), "XIAOAN_TIMEZONE": "Nowhere"})
+
+
+def test_file_that_is_not_yaml(tmp_path: Path) -> None:
+    (tmp_path / "config.yaml").write_text("lang: [zh\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_settings({"XIAOAN_HOME": str(tmp_path)})

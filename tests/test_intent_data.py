@@ -1,0 +1,126 @@
+"""Structural tests of the sentence data: complete, consistent, loadable by hassil."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from hassil import Intents, recognize
+from ruamel.yaml import YAML
+
+from assistant.errors import IntentDataError
+from intents import IntentParser
+from intents.data import data_dir, load_language
+from intents.evaluation import load_cases
+
+SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec" / "intents.md"
+LANGS = ("zh", "en")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def spec_intents() -> list[str]:
+    """Intent names of the contract table (falls back to slots.yaml without shared/)."""
+    if SPEC.exists():
+        rows = re.findall(r"^\| (\w+) \|", SPEC.read_text(encoding="utf-8"), re.M)
+        return [r for r in rows if r != "intent"]
+    return [*load_language("zh").slot_names, "unknown"]
+
+
+def test_every_spec_intent_is_declared_with_slots() -> None:
+    declared = load_language("zh").slot_names
+    assert set(spec_intents()) - {"unknown"} == set(declared)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_intent_has_sentences(lang: str) -> None:
+    data = load_language(lang)
+    assert set(data.hassil.intents) == set(data.slot_names)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_intent_has_enough_test_cases(lang: str) -> None:
+    minimum = 15 if lang == "zh" else 8
+    for intent in spec_intents():
+        path = ROOT / "tests" / "intents" / lang / f"{intent}.yaml"
+        positives = [c for c in load_cases(path) if c.intent == intent]
+        assert len(positives) >= minimum, f"{path}: {len(positives)} cases"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_no_sentence_expects_two_things(lang: str) -> None:
+    seen: dict[str, tuple[str, object]] = {}
+    for path in sorted((ROOT / "tests" / "intents" / lang).glob("*.yaml")):
+        for case in load_cases(path):
+            expected = (case.intent, dict(case.slots))
+            assert seen.setdefault(case.text, expected)[0] == case.intent, case.text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_template_slots_are_declared(lang: str) -> None:
+    data = load_language(lang)
+    ignored = {"gap"}
+    for block in data.blocks:
+        slots = {c.slot for c in block.captures} | set(block.slots)
+        assert slots - ignored <= set(data.slot_names[block.intent]), block.source
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_hassil_loads_the_data_and_agrees_on_whole_templates(lang: str) -> None:
+    """The files are hassil's format: hassil itself matches our whole-template samples."""
+    yaml = YAML(typ="safe", pure=True)
+    merged: dict[str, object] = {}
+    for path in sorted((data_dir() / lang).glob("*.yaml")):
+        content = yaml.load(path.read_text(encoding="utf-8"))
+        for key, value in content.items():
+            if isinstance(value, dict):
+                merged.setdefault(key, {}).update(value)  # type: ignore[union-attr]
+            else:
+                merged[key] = value
+    hassil_intents = Intents.from_dict(merged)
+    data = load_language(lang)
+    parser = IntentParser(data, __import__("zoneinfo").ZoneInfo("Asia/Shanghai"))
+    checked = 0
+    for block in (b for b in data.blocks if b.mode == "whole"):
+        for sentence in hassil_intents.intents[block.intent].data[0].sentence_texts[:3]:
+            if "{" in sentence or "<" in sentence:
+                continue
+            text = re.sub(r"[\[\]()|]", "", sentence.split("|")[0])
+            found = recognize(text, hassil_intents)
+            ours = parser.parse(text)
+            if found is not None and ours.stage == "template":
+                assert found.intent.name == ours.intent, text
+                checked += 1
+    assert checked > 0
+
+
+def test_question_mark_in_a_template_is_refused(tmp_path: Path) -> None:
+    for name in ("zh",):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "ask_time.yaml").write_text(
+            'language: zh\nintents:\n  ask_time:\n    data:\n      - sentences: ["几点(了)?"]\n',
+            encoding="utf-8",
+        )
+    (tmp_path / "slots.yaml").write_text("intents:\n  ask_time: []\n", encoding="utf-8")
+    with pytest.raises(IntentDataError, match=r"ask_time\.yaml.*\[words\]"):
+        load_language("zh", tmp_path)
+
+
+def test_unknown_intent_in_data_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "zh").mkdir()
+    (tmp_path / "zh" / "x.yaml").write_text(
+        'language: zh\nintents:\n  tell_joke:\n    data:\n      - sentences: ["讲个笑话"]\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "slots.yaml").write_text("intents:\n  ask_time: []\n", encoding="utf-8")
+    with pytest.raises(IntentDataError, match="tell_joke.*slots.yaml"):
+        load_language("zh", tmp_path)
+
+
+def test_broken_yaml_names_the_file(tmp_path: Path) -> None:
+    (tmp_path / "zh").mkdir()
+    (tmp_path / "zh" / "x.yaml").write_text("language: zh\nintents: [unclosed\n", encoding="utf-8")
+    (tmp_path / "slots.yaml").write_text("intents: {}\n", encoding="utf-8")
+    with pytest.raises(IntentDataError, match=r"x\.yaml"):
+        load_language("zh", tmp_path)
