@@ -73,10 +73,7 @@ def describe(result: ParseResult) -> str:
 
 def _emit(results: Iterable[ParseResult], as_json: bool) -> None:
     for result in results:
-        if as_json:
-            line = json.dumps(result.to_json(), ensure_ascii=False)
-        else:
-            line = describe(result)
+        line = json.dumps(result.to_json(), ensure_ascii=False) if as_json else describe(result)
         sys.stdout.write(line + "\n")
         sys.stdout.flush()
 
@@ -154,23 +151,16 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``assistant`` script; returns the exit code."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        app(args=argv, standalone_mode=False)
+        app(args=argv, prog_name="assistant")
     except AssistantError as err:
         sys.stderr.write(f"assistant: {err}\n")
         return err.exit_code
-    except (typer.Exit, typer.Abort) as stop:
-        return getattr(stop, "exit_code", 1)
+    except SystemExit as done:  # typer ends every run, and usage errors, this way
+        return done.code if isinstance(done.code, int) else 0 if done.code is None else 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return 0
-    except Exception as err:  # click usage errors
-        from click.exceptions import ClickException
-
-        if isinstance(err, ClickException):
-            err.show()
-            return err.exit_code
-        raise
     return 0
 
 

@@ -113,9 +113,7 @@ def as_recognised_en(rng: random.Random) -> Callable[[str], str]:
 
     def transform(text: str) -> str:
         words = "".join(c for c in text.lower() if c.isalnum() or c in " '").split()
-        return " ".join(
-            _EN_HOMOPHONES.get(w, w) if rng.random() < 0.10 else w for w in words
-        )
+        return " ".join(_EN_HOMOPHONES.get(w, w) if rng.random() < 0.10 else w for w in words)
 
     return transform
 
@@ -134,7 +132,9 @@ def run(
         result = parser.parse(text, case.now)
         latencies.append((time.perf_counter() - start) * 1000)
         wrong = replace(case, text=text).slot_errors(result) if result.intent == case.intent else []
-        scores.add(case, result.intent, len(wrong) if result.intent == case.intent else len(case.slots))
+        scores.add(
+            case, result.intent, len(wrong) if result.intent == case.intent else len(case.slots)
+        )
         per[case.intent] += 1
         per_ok[case.intent] += result.intent == case.intent
         if failures is not None and (result.intent != case.intent or wrong):
@@ -142,7 +142,9 @@ def run(
     return scores, per, per_ok, latencies
 
 
-def report(title: str, scores: Scores, per: Counter[str], per_ok: Counter[str], ms: list[float]) -> None:
+def report(
+    title: str, scores: Scores, per: Counter[str], per_ok: Counter[str], ms: list[float]
+) -> None:
     """Print one block of figures."""
     ordered = sorted(ms)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] if ordered else 0.0

@@ -18,6 +18,7 @@ from ruamel.yaml import YAML
 from intents.results import ParseResult, SlotValue
 
 DEFAULT_NOW = "2026-11-22T10:00:00+08:00"
+_DEFAULT_MOMENT = datetime.fromisoformat(DEFAULT_NOW)
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class Case:
     text: str
     intent: str
     slots: Mapping[str, SlotValue] = field(default_factory=dict)
-    now: datetime = datetime.fromisoformat(DEFAULT_NOW)
+    now: datetime = _DEFAULT_MOMENT
     source: str = ""
 
     def slot_errors(self, result: ParseResult) -> list[str]:

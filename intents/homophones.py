@@ -12,10 +12,9 @@ that sound like a vocabulary word (留学 sounds like 流血, 运到 like 晕倒
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-
-import unicodedata
 from functools import cache
 
 from pypinyin.pinyin_dict import pinyin_dict

@@ -122,7 +122,7 @@ _EN_BP = re.compile(
     rf"(?:blood pressure|bp|pressure)\D{{0,12}}?(?P<a>{_EN}) ?(?:over|/|and|by) ?(?P<b>{_EN})\b", re.I
 )
 _EN_SUGAR = re.compile(rf"(?:sugar|glucose)\D{{0,12}}?(?P<v>{_EN})\b", re.I)
-_EN_TEMP = re.compile(rf"(?:temperature|temp|fever)\D{{0,12}}?(?P<v>\d+(?:\.\d+)?)", re.I)
+_EN_TEMP = re.compile(r"(?:temperature|temp|fever)\D{0,12}?(?P<v>\d+(?:\.\d+)?)", re.I)
 _EN_HEART = re.compile(rf"(?:heart rate|pulse|heartbeat|heart)\D{{0,12}}?(?P<v>{_EN})\b", re.I)
 _EN_WEIGHT = re.compile(
     r"(?:weigh|weight)\D{0,12}?(?P<v>\d+(?:\.\d+)?) ?(?P<u>pounds?|lbs?|kilos?|kilograms?|kg)?", re.I

@@ -48,9 +48,13 @@ class Normalizer:
             self, "_wake", re.compile(rf"^(?:(?:{wake}){edge}\s*)+|\s*{edge}(?:{wake})$", re.I)
         )
         fill = _alternation(self.fillers)
-        object.__setattr__(self, "_fill", re.compile(rf"{edge}(?:{fill}){edge}", re.I) if fill else None)
+        object.__setattr__(
+            self, "_fill", re.compile(rf"{edge}(?:{fill}){edge}", re.I) if fill else None
+        )
         lead = _alternation(self.leading_fillers)
-        object.__setattr__(self, "_lead", re.compile(rf"^(?:(?:{lead}){edge}\s*)+", re.I) if lead else None)
+        object.__setattr__(
+            self, "_lead", re.compile(rf"^(?:(?:{lead}){edge}\s*)+", re.I) if lead else None
+        )
 
     def clean(self, text: str) -> str:
         """Steps 1 and 2: characters, punctuation and spaces."""

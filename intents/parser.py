@@ -113,9 +113,12 @@ class IntentParser:
         if corrected == cleaned:
             return result
         second = self._understand(text, self._normalizer.strip(corrected), now)
-        return second if second.confidence > result.confidence or (
-            isinstance(result, NotRecognized) and isinstance(second, IntentMatch)
-        ) else result
+        return (
+            second
+            if second.confidence > result.confidence
+            or (isinstance(result, NotRecognized) and isinstance(second, IntentMatch))
+            else result
+        )
 
     def _understand(self, text: str, norm: str, now: datetime) -> ParseResult:
         if not norm:

@@ -43,9 +43,8 @@ _RECUR = re.compile(
     r"|每(?:个)?(?P<pt>晚上|晚|早上|早晨|早)"
 )
 _AMOUNT = rf"(?P<n>{_N}个半|{_N}|半)个?(?P<u>分钟|小时|钟头|钟点|刻钟|分(?!钟))"
-_OFFSET = re.compile(
-    rf"(?:再过|过)?{_AMOUNT}(?:以后|之后|后)|(?:再过|过){_AMOUNT.replace('<n>', '<n2>').replace('<u>', '<u2>')}"
-)
+_AMOUNT_2 = _AMOUNT.replace("<n>", "<n2>").replace("<u>", "<u2>")  # group names are unique
+_OFFSET = re.compile(rf"(?:再过|过)?{_AMOUNT}(?:以后|之后|后)|(?:再过|过){_AMOUNT_2}")
 _DURATION = re.compile(_AMOUNT)
 _DAY = re.compile(f"(?P<d>{_alt(_DAYS)})|(?P<dp>{_alt(_DAY_PARTS)})")
 _WEEK = re.compile(

@@ -70,8 +70,8 @@ def resolve(facts: TimeFacts, now: datetime) -> TimeValue:
     """Apply the conventions of ``docs/slots.md`` to the facts."""
     minutes = facts.duration_minutes if facts.duration_minutes is not None else facts.offset_minutes
     if facts.offset_minutes is not None and not facts.has_day and facts.hour is None:
-        moment = now.replace(second=0, microsecond=0) + timedelta(minutes=facts.offset_minutes)
-        return TimeValue(when=_iso(moment), date=moment.date().isoformat(), minutes=minutes)
+        later = now.replace(second=0, microsecond=0) + timedelta(minutes=facts.offset_minutes)
+        return TimeValue(when=_iso(later), date=later.date().isoformat(), minutes=minutes)
     day = _day(facts, now)
     moment = _moment(facts, now, day)
     if facts.recurrence is not None:

@@ -57,7 +57,8 @@ def test_parse_streams_stdin_line_by_line(tmp_path: Path) -> None:
         stdout=subprocess.PIPE,
         env=env,
     ) as proc:
-        assert proc.stdin is not None and proc.stdout is not None
+        assert proc.stdin is not None
+        assert proc.stdout is not None
         proc.stdin.write("我 摔倒 了\n".encode())
         proc.stdin.flush()
         first = json.loads(proc.stdout.readline())  # answered before stdin is closed
@@ -92,8 +93,10 @@ def test_bad_config_file_names_file_line_and_fix(tmp_path: Path) -> None:
     done = run("parse", "x", home=tmp_path)
     assert done.returncode == 2
     message = done.stderr.decode()
-    assert "config.yaml, line 2" in message and "did you mean `timezone`" in message
-    assert "config.yaml, line 3" in message and "DEBUG, INFO" in message
+    assert "config.yaml, line 2" in message
+    assert "did you mean `timezone`" in message
+    assert "config.yaml, line 3" in message
+    assert "DEBUG, INFO" in message
 
 
 def test_language_from_the_environment(tmp_path: Path) -> None:
@@ -111,7 +114,8 @@ def test_run_text_mode_answers_each_line(tmp_path: Path) -> None:
     done = run("run", stdin="几点了\n我有点头晕\n".encode(), home=tmp_path)
     assert done.returncode == 0
     lines = done.stdout.decode().splitlines()
-    assert lines[0].startswith("ask_time") and lines[1].startswith("health_report")
+    assert lines[0].startswith("ask_time")
+    assert lines[1].startswith("health_report")
 
 
 def test_help_and_version(tmp_path: Path) -> None:

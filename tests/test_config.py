@@ -30,8 +30,10 @@ def test_every_mistake_is_reported_at_once(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_settings({"XIAOAN_HOME": str(tmp_path)})
     message = str(caught.value)
-    assert "line 1" in message and "write one of: zh, en" in message
-    assert "line 3" in message and "did you mean `log_level`" in message
+    assert "line 1" in message
+    assert "write one of: zh, en" in message
+    assert "line 3" in message
+    assert "did you mean `log_level`" in message
 
 
 def test_bad_environment_variable(tmp_path: Path) -> None:

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from tests.conftest import Parsers
 from intents.evaluation import Case, load_cases
+from tests.conftest import Parsers
 
 HERE = Path(__file__).parent / "intents"
 

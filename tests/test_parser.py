@@ -41,7 +41,8 @@ def test_result_values(parsers: Parsers) -> None:
     assert result.slots == {"measure": "blood_pressure", "value": "140/90"}
     assert result.to_json()["intent"] == "health_report"
     nothing = parsers["zh"].parse("   ", NOW)
-    assert isinstance(nothing, NotRecognized) and nothing.reason == "empty"
+    assert isinstance(nothing, NotRecognized)
+    assert nothing.reason == "empty"
     assert nothing.to_json()["slots"] == {}
 
 
@@ -54,7 +55,8 @@ def test_result_values(parsers: Parsers) -> None:
 )  # fmt: skip
 def test_measurements(said: str, value: str) -> None:
     found = zh_measurement(said)
-    assert found is not None and found.value == value
+    assert found is not None
+    assert found.value == value
 
 
 @settings(max_examples=300, deadline=None)
