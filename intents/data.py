@@ -49,6 +49,8 @@ class Block:
     """File and templates, for messages."""
     uses_time: bool = False
     """Whole templates of intents with a time slot also match with time words taken out."""
+    chars: frozenset[str] = frozenset()
+    """Characters the block's templates and lists use (checks matches on sound alone)."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,8 @@ class LanguageData:
     common: dict[str, Any] = field(default_factory=dict)
     samples: tuple[tuple[str, str], ...] = ()
     """(intent, sentence) pairs expanded from whole templates, for fuzzy matching."""
+    origin: dict[str, Path] = field(default_factory=dict)
+    """Intent → the file that defines it."""
 
     @property
     def spaced(self) -> bool:
@@ -117,7 +121,14 @@ def load_language(lang: str, root: Path | None = None) -> LanguageData:
         if isinstance(lst, TextSlotList)
     }
     samples = tuple(_samples(intents))
-    return LanguageData(lang, intents, blocks, slot_names, tables, merged, samples)
+    return LanguageData(lang, intents, blocks, slot_names, tables, merged, samples, origin)
+
+
+def phonetic_blocks(data: LanguageData) -> tuple[Block, ...]:
+    """The same blocks compiled over toneless pinyin (Mandarin's phonetic stage)."""
+    return tuple(
+        _compile_blocks(data.hassil, data.slot_names, data.origin, spaced=False, phonetic=True)
+    )
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -160,6 +171,7 @@ def _compile_blocks(
     slot_names: dict[str, tuple[str, ...]],
     origin: dict[str, Path],
     spaced: bool,
+    phonetic: bool = False,
 ) -> list[Block]:
     order = list(slot_names)
     blocks: list[Block] = []
@@ -169,7 +181,9 @@ def _compile_blocks(
             meta = data.metadata or {}
             rules = {**intents.expansion_rules, **data.expansion_rules}
             lists = {**intents.slot_lists, **data.slot_lists}
-            compiler = Compiler(lists, rules, spaced, tables=tables if not data.slot_lists else {})
+            compiler = Compiler(
+                lists, rules, spaced, tables=tables if not data.slot_lists else {}, phonetic=phonetic
+            )
             try:
                 sources = [compiler.compile(s.expression) for s in data.sentences]
                 pattern = re.compile("|".join(f"(?:{s})" for s in sources), re.IGNORECASE)
@@ -188,9 +202,18 @@ def _compile_blocks(
                     slots={k: str(v) for k, v in (data.slots or {}).items()},
                     source=f"{origin[name].name}: {data.sentence_texts[0]}",
                     uses_time=bool({"when", "date", "minutes"} & set(slot_names[name])),
+                    chars=_chars(data.sentence_texts, lists, spaced) if phonetic else frozenset(),
                 )
             )
     return blocks
+
+
+def _chars(texts: list[str], lists: dict[str, Any], spaced: bool) -> frozenset[str]:
+    chars = set("".join(texts))
+    for name in re.findall(r"\{(\w+)", " ".join(texts)):
+        if isinstance(lists.get(name), TextSlotList):
+            chars.update("".join(surface_values(lists[name], spaced)))
+    return frozenset(chars)
 
 
 def _samples(intents: Intents) -> list[tuple[str, str]]:

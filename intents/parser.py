@@ -12,9 +12,11 @@ decides wins:
 3. **cue**: ``match: contains`` cue phrases found anywhere, unless one of the intent's
    ``match: veto`` phrases is found too (电视里, 什么意思, 差点); the highest weight wins,
    ties go to the intent listed first in ``intents/slots.yaml`` (emergency first);
-4. **fuzzy**: ``rapidfuzz`` against sentences expanded from the templates, on toneless
+4. **phonetic** (Mandarin): the same templates and cues over toneless pinyin, so a
+   recognition error in any word (流了好多穴, 胸口疼得厉氦) still matches; weight × 0.95;
+5. **fuzzy**: ``rapidfuzz`` against sentences expanded from the templates, on toneless
    pinyin for Mandarin; accepted at ``fuzzy_cutoff`` and above;
-5. **unknown**: nothing reached ``threshold``.
+6. **unknown**: nothing reached ``threshold``.
 """
 
 from __future__ import annotations
@@ -28,15 +30,17 @@ from zoneinfo import ZoneInfo
 from rapidfuzz import fuzz, process
 
 from intents import time_en, time_zh
-from intents.data import Block, LanguageData, load_language
+from intents.data import Block, LanguageData, load_language, phonetic_blocks
 from intents.homophones import HomophoneCorrector, syllables
 from intents.normalize import Normalizer
 from intents.results import IntentMatch, NotRecognized, ParseResult
 from intents.slots import AS_SAID_LISTS, SlotFiller, Utterance
-from intents.templates import Capture, normalize_key
+from intents.templates import Capture, normalize_key, phonetic_key
 from intents.timefacts import resolve
 
 _LOGGER = logging.getLogger(__name__)
+_PHONETIC_DISCOUNT = 0.95
+"""A match on sound alone is a little less sure than one on the characters."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,7 @@ class IntentParser:
         self._vetoes = [b for b in data.blocks if b.mode == "veto"]
         self._sample_intents = [intent for intent, _ in data.samples]
         self._sample_keys = [self._fuzzy_key(text) for _, text in data.samples]
+        self._phonetic_blocks: tuple[Block, ...] | None = None  # compiled on first use
 
     @classmethod
     def load(cls, lang: str, timezone: ZoneInfo) -> IntentParser:
@@ -130,8 +135,10 @@ class IntentParser:
         hits = [hit] if hit else []
         if hit is None:
             hits, stage = self._cue(norm, stripped), "cue"
+        if not hits and self._corrector is not None:
+            hits, stage = self._phonetic(norm, stripped), "phonetic"
         if hits:
-            confidence = hits[0].block.weight
+            confidence = hits[0].block.weight * (_PHONETIC_DISCOUNT if stage == "phonetic" else 1)
             intent = hits[0].block.intent
         else:
             fuzzy = self._fuzzy(norm)
@@ -140,7 +147,7 @@ class IntentParser:
             intent, confidence, stage = fuzzy
         if confidence < self._limits.threshold:
             return NotRecognized(text, self.lang, confidence, "below threshold")
-        captured = _captured(hits[0]) if hits else {}
+        captured = _captured(hits[0], phonetic=stage == "phonetic") if hits else {}
         fixed = _fixed(hits, intent)
         slots = self._filler.fill(intent, utterance, captured, fixed)
         _LOGGER.debug("intent %s by %s (%.2f)", intent, stage, confidence)
@@ -170,6 +177,29 @@ class IntentParser:
         hits.sort(key=lambda h: (-h.block.weight, order[h.block.intent]))
         return hits
 
+    def _phonetic(self, norm: str, stripped: str) -> list[_Hit]:
+        """Templates and cues over toneless pinyin: 流了好多穴 still says 流了好多血."""
+        if self._phonetic_blocks is None:
+            self._phonetic_blocks = phonetic_blocks(self.data)
+        key, key_stripped = phonetic_key(norm), phonetic_key(stripped)
+        blocks = self._phonetic_blocks
+        vetoed = {b.intent for b in blocks if b.mode == "veto" and b.pattern.search(key)}
+        vetoed |= {b.intent for b in self._vetoes if b.pattern.search(norm)}
+        hits: list[_Hit] = []
+        for block in blocks:
+            if block.mode == "veto" or (block.mode == "contains" and block.intent in vetoed):
+                continue
+            find = block.pattern.fullmatch if block.mode == "whole" else block.pattern.search
+            m = find(key)
+            said = norm
+            if m is None and block.uses_time and key_stripped != key:
+                m, said = find(key_stripped), stripped
+            if m is not None and _mostly_written_alike(m, said, block.chars):
+                hits.append(_Hit(block, m))
+        order = {name: i for i, name in enumerate(self.data.slot_names)}
+        hits.sort(key=lambda h: (-h.block.weight, order[h.block.intent]))
+        return hits
+
     def _fuzzy_key(self, text: str) -> str:
         if self.data.spaced:
             return text.lower()
@@ -188,6 +218,21 @@ class IntentParser:
         return self._sample_intents[index], round(score / 100 * 0.9, 2), "fuzzy"
 
 
+def _mostly_written_alike(m: re.Match[str], said: str, chars: frozenset[str]) -> bool:
+    """At least half the matched characters (slots aside) are the block's own characters.
+
+    A recognition error replaces some characters of a phrase, not all of them: 厉氦 keeps
+    厉 of 厉害, but 级酒 shares nothing with 急救 and is another word that sounds alike.
+    """
+    key = m.string
+    inside = {i for g in range(1, (m.re.groups or 0) + 1) if m.start(g) >= 0
+              for i in range(key.count(" ", 0, m.start(g)), key.count(" ", 0, m.end(g)))}  # fmt: skip
+    start, end = key.count(" ", 0, m.start()), key.count(" ", 0, m.end())
+    own = [said[i] for i in range(start, min(end, len(said))) if i not in inside]
+    alike = sum(c in chars for c in own)
+    return alike >= 1 and 2 * alike >= len(own)
+
+
 def _without(text: str, spans: list[tuple[int, int]], spaced: bool) -> str:
     if not spans:
         return text
@@ -200,13 +245,18 @@ def _without(text: str, spans: list[tuple[int, int]], spaced: bool) -> str:
     return " ".join(joined.split()) if spaced else joined
 
 
-def _captured(hit: _Hit) -> dict[str, str]:
+def _captured(hit: _Hit, phonetic: bool = False) -> dict[str, str]:
+    """Slot values the matching block captured (list values only, when matched on pinyin)."""
     out: dict[str, str] = {}
     groups = hit.match.groupdict()
     for capture in hit.block.captures:
         said = groups.get(capture.group)
-        if said:
+        if not said:
+            continue
+        if not phonetic:
             out[capture.slot] = _value(capture, said, hit.block)
+        elif capture.values is not None and said in capture.values:
+            out[capture.slot] = capture.values[said]
     return out
 
 

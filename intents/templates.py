@@ -31,6 +31,7 @@ from hassil.expression import (
 from hassil.intents import SlotList, TextSlotList, WildcardSlotList
 
 from assistant.errors import IntentDataError
+from intents.homophones import syllable
 
 _MAX_DEPTH = 16
 
@@ -41,6 +42,20 @@ BUILTIN_LISTS: Mapping[str, str] = {
     "gap": r".{0,8}?",  # a few words between two parts of a cue; fills no slot
     "name": r"[\u4e00-\u9fff]{1,4}|[A-Za-z][A-Za-z'-]*(?: [A-Z][A-Za-z'-]*)?",
 }
+
+
+PHONETIC_BUILTINS: Mapping[str, str] = {
+    # The same lists over toneless pinyin ("yi bai si shi "): one syllable and a space a
+    # character.
+    "number": r"(?:(?:ling|yi|er|liang|san|si|wu|liu|qi|ba|jiu|shi|bai|qian|ji|dian|[\d.]) )+",
+    "gap": r"(?:\S+ ){0,8}?",
+    "name": r"(?:\S+ ){1,4}?",
+}
+
+
+def phonetic_key(text: str) -> str:
+    """Toneless pinyin of Mandarin text, a space after every syllable (the matching form)."""
+    return "".join(syllable(c) + " " for c in text if not c.isspace())
 
 
 @dataclass(frozen=True)
@@ -64,6 +79,8 @@ class Compiler:
     captures: list[Capture] = field(default_factory=list)
     tables: dict[str, dict[str, str]] = field(default_factory=dict)
     """Surface → value tables of the lists used so far (shared between compilers)."""
+    phonetic: bool = False
+    """Compile over toneless pinyin (``phonetic_key``) instead of characters (Mandarin)."""
 
     def compile(self, expression: Expression) -> str:
         """Regex source for one template; captures are appended to ``self.captures``."""
@@ -92,6 +109,8 @@ class Compiler:
         return "(?:" + "|".join(self._expr(i, 1) for i in items) + ")"
 
     def _text(self, text: str) -> str:
+        if self.phonetic:
+            return re.escape(phonetic_key(text))
         if not self.spaced:
             return re.escape("".join(text.split()))
         parts = re.split(r"(\s+)", text)
@@ -104,13 +123,14 @@ class Compiler:
 
     def _list(self, ref: ListReference) -> str:
         group = f"g{len(self.captures)}"
-        if ref.list_name in BUILTIN_LISTS:
+        builtins = PHONETIC_BUILTINS if self.phonetic else BUILTIN_LISTS
+        if ref.list_name in builtins:
             self.captures.append(Capture(group, ref.slot_name, None))
-            return f"(?P<{group}>{BUILTIN_LISTS[ref.list_name]})"
+            return f"(?P<{group}>{builtins[ref.list_name]})"
         slot_list = self.lists.get(ref.list_name)
         if isinstance(slot_list, WildcardSlotList):
             self.captures.append(Capture(group, ref.slot_name, None))
-            return f"(?P<{group}>.+?)"
+            return f"(?P<{group}>(?:\\S+ )+?)" if self.phonetic else f"(?P<{group}>.+?)"
         if not isinstance(slot_list, TextSlotList):
             raise IntentDataError(f"template refers to the unknown list {{{ref.list_name}}}")
         values = self._values(ref.list_name, slot_list)
@@ -119,7 +139,10 @@ class Compiler:
 
     def _values(self, name: str, slot_list: TextSlotList) -> dict[str, str]:
         if name not in self.tables:
-            self.tables[name] = surface_values(slot_list, self.spaced)
+            table = surface_values(slot_list, self.spaced)
+            if self.phonetic:
+                table = {phonetic_key(k): v for k, v in table.items()}
+            self.tables[name] = table
         return self.tables[name]
 
 
