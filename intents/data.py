@@ -22,6 +22,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from hassil.expression import Sentence
 from hassil.intents import Intents, TextSlotList
 from hassil.util import merge_dict
 from ruamel.yaml import YAML
@@ -114,13 +115,14 @@ def load_language(lang: str, root: Path | None = None) -> LanguageData:
     except Exception as err:  # hassil raises plain exceptions for syntax errors
         raise IntentDataError(f"{folder}: a template cannot be parsed: {err}") from err
     _check_intents(intents, slot_names, origin)
-    blocks = tuple(_compile_blocks(intents, slot_names, origin, spaced=lang != "zh"))
+    parsed = _parse_all(intents)
+    blocks = tuple(_compile_blocks(intents, slot_names, origin, lang != "zh", parsed=parsed))
     tables = {
         name: surface_values(lst, lang != "zh")
         for name, lst in intents.slot_lists.items()
         if isinstance(lst, TextSlotList)
     }
-    samples = tuple(_samples(intents))
+    samples = tuple(_samples(intents, parsed))
     return LanguageData(lang, intents, blocks, slot_names, tables, merged, samples, origin)
 
 
@@ -133,7 +135,7 @@ def phonetic_blocks(data: LanguageData) -> tuple[Block, ...]:
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        content = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
+        content = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, YAMLError) as err:
         raise IntentDataError(f"{path}: cannot be read as YAML: {err}") from err
     if not isinstance(content, dict):
@@ -172,7 +174,9 @@ def _compile_blocks(
     origin: dict[str, Path],
     spaced: bool,
     phonetic: bool = False,
+    parsed: dict[int, list[Sentence]] | None = None,
 ) -> list[Block]:
+    parsed = parsed or _parse_all(intents)
     order = list(slot_names)
     blocks: list[Block] = []
     tables: dict[str, dict[str, str]] = {}
@@ -182,16 +186,20 @@ def _compile_blocks(
             rules = {**intents.expansion_rules, **data.expansion_rules}
             lists = {**intents.slot_lists, **data.slot_lists}
             compiler = Compiler(
-                lists, rules, spaced, tables=tables if not data.slot_lists else {}, phonetic=phonetic
+                lists,
+                rules,
+                spaced,
+                tables=tables if not data.slot_lists else {},
+                phonetic=phonetic,
             )
+            mode = meta.get("match", "whole")
             try:
-                sources = [compiler.compile(s.expression) for s in data.sentences]
-                pattern = re.compile("|".join(f"(?:{s})" for s in sources), re.IGNORECASE)
+                source = "|".join(f"(?:{compiler.compile(s.expression)})" for s in parsed[id(data)])
+                if mode != "whole" and spaced:  # cues stand on word boundaries
+                    source = rf"(?<![\w'])(?:{source})(?![\w'])"
+                pattern = re.compile(source, re.IGNORECASE)
             except (re.error, IntentDataError) as err:
                 raise IntentDataError(f"{origin[name]}: intent `{name}`: {err}") from err
-            mode = meta.get("match", "whole")
-            if mode != "whole" and spaced:
-                pattern = re.compile(rf"(?<![\w'])(?:{pattern.pattern})(?![\w'])", re.IGNORECASE)
             blocks.append(
                 Block(
                     intent=name,
@@ -208,6 +216,11 @@ def _compile_blocks(
     return blocks
 
 
+def _parse_all(intents: Intents) -> dict[int, list[Sentence]]:
+    """Every block's templates, parsed once (hassil's ``sentences`` parses on each access)."""
+    return {id(d): d.sentences for intent in intents.intents.values() for d in intent.data}
+
+
 def _chars(texts: list[str], lists: dict[str, Any], spaced: bool) -> frozenset[str]:
     chars = set("".join(texts))
     for name in re.findall(r"\{(\w+)", " ".join(texts)):
@@ -216,7 +229,7 @@ def _chars(texts: list[str], lists: dict[str, Any], spaced: bool) -> frozenset[s
     return frozenset(chars)
 
 
-def _samples(intents: Intents) -> list[tuple[str, str]]:
+def _samples(intents: Intents, parsed: dict[int, list[Sentence]]) -> list[tuple[str, str]]:
     samples: list[tuple[str, str]] = []
     for name, intent in intents.intents.items():
         for data in intent.data:
@@ -224,7 +237,7 @@ def _samples(intents: Intents) -> list[tuple[str, str]]:
                 continue
             lists = {**intents.slot_lists, **data.slot_lists}
             rules = {**intents.expansion_rules, **data.expansion_rules}
-            for sentence in data.sentences:
+            for sentence in parsed[id(data)]:
                 for text in expand(sentence.expression, rules, limit=12, lists=lists):
                     key = normalize_key(text, spaced=intents.language != "zh")
                     if key:

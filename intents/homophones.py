@@ -17,9 +17,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
-from pypinyin.pinyin_dict import pinyin_dict
-
 _MAX_WORD = 6
+
+
+@cache
+def _table() -> dict[int, str]:
+    """pypinyin's character table, imported on first use (English never needs it)."""
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    table: dict[int, str] = pinyin_dict
+    return table
 
 
 @cache
@@ -30,7 +37,7 @@ def syllable(char: str) -> str:
     function serves the vocabulary and the utterance, so they always agree, and it is
     about twenty times faster than pypinyin's phrase-level conversion.
     """
-    readings = pinyin_dict.get(ord(char))
+    readings = _table().get(ord(char))
     if not readings:
         return char
     first = unicodedata.normalize("NFD", readings.split(",")[0])

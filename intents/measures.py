@@ -12,10 +12,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from intents.numbers import as_text, en_number, zh_number
+from intents.numbers import EN_NUMBER_WORDS, as_text, en_number, zh_number
 
 _ZN = r"[零〇一二两三四五六七八九十百\d.点]+"
-_EN = r"\d+(?:\.\d+)?|[a-z]+(?:[ -][a-z]+)*?"
+_EN_NOT_VALUES = frozenset({"a", "an", "oh", "half", "couple"})
+_EN_DIGITS = {w: i + 1 for i, w in enumerate(
+    ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine"))}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -45,13 +47,17 @@ def _pressure(high: float | None, low: float | None) -> Measurement | None:
 
 _ZH_BP_LABELLED = re.compile(rf"高压(?:是|有)?(?P<hi>{_ZN}).*?低压(?:是|有)?(?P<lo>{_ZN})")
 _ZH_BP_LABELLED_REV = re.compile(rf"低压(?:是|有)?(?P<lo>{_ZN}).*?高压(?:是|有)?(?P<hi>{_ZN})")
-_ZH_BP = re.compile(rf"血压[^零〇一二两三四五六七八九十百\d]{{0,4}}(?P<a>{_ZN})(?:[/比,和到]|\s)?(?P<b>{_ZN})?")
+_ZH_BP = re.compile(
+    rf"血压[^零〇一二两三四五六七八九十百\d]{{0,4}}(?P<a>{_ZN})(?:[/比,和到]|\s)?(?P<b>{_ZN})?"
+)
 _ZH_SUGAR = re.compile(rf"血糖[^零〇一二两三四五六七八九十百\d]{{0,4}}(?P<v>{_ZN})")
 _ZH_TEMP = re.compile(
     rf"(?:体温|温度|发烧|烧到|烧)?[^零〇一二两三四五六七八九十百\d]{{0,3}}(?P<v>[三四]十[一二三四五六七八九]|3\d|4[0-2])(?:度|℃)(?P<f>[一二三四五六七八九\d])?"
     rf"|(?:体温|温度)[^零〇一二两三四五六七八九十百\d]{{0,3}}(?P<v2>{_ZN})"
 )
-_ZH_HEART = re.compile(rf"(?:心跳|心率|脉搏|脉)[^零〇一二两三四五六七八九十百\d]{{0,4}}(?P<v>{_ZN})")
+_ZH_HEART = re.compile(
+    rf"(?:心跳|心率|脉搏|脉)[^零〇一二两三四五六七八九十百\d]{{0,4}}(?P<v>{_ZN})"
+)
 _ZH_WEIGHT = re.compile(rf"(?P<v>{_ZN})(?P<u>斤|公斤|千克|kg)")
 
 
@@ -118,15 +124,25 @@ def _zh_weight(text: str) -> Measurement | None:
     return Measurement("weight", f"{as_text(value)}{unit}")
 
 
+_EN_WORD = r"(?:" + "|".join(w for w in EN_NUMBER_WORDS if w not in _EN_NOT_VALUES) + r")"
+_EN = (
+    rf"\b(?:\d+(?:\.\d+)?"
+    rf"|(?:a )?{_EN_WORD}(?:(?: and | |-){_EN_WORD})*(?: point(?: {_EN_WORD})+)?)\b"
+)
+"""A value as said: digits (7.8) or number words (one hundred and forty, seven point eight)."""
+_EN_GAP = r"[^\d]{0,25}?"
+"""Words between the measure and its value (my blood pressure this morning was ...)."""
 _EN_BP = re.compile(
-    rf"(?:blood pressure|bp|pressure)\D{{0,12}}?(?P<a>{_EN}) ?(?:over|/|and|by) ?(?P<b>{_EN})\b", re.I
+    rf"(?:blood pressure|bp|pressure){_EN_GAP}(?P<a>{_EN}) ?(?:over|/|and|by) ?(?P<b>{_EN})", re.I
 )
-_EN_SUGAR = re.compile(rf"(?:sugar|glucose)\D{{0,12}}?(?P<v>{_EN})\b", re.I)
-_EN_TEMP = re.compile(r"(?:temperature|temp|fever)\D{0,12}?(?P<v>\d+(?:\.\d+)?)", re.I)
-_EN_HEART = re.compile(rf"(?:heart rate|pulse|heartbeat|heart)\D{{0,12}}?(?P<v>{_EN})\b", re.I)
-_EN_WEIGHT = re.compile(
-    r"(?:weigh|weight)\D{0,12}?(?P<v>\d+(?:\.\d+)?) ?(?P<u>pounds?|lbs?|kilos?|kilograms?|kg)?", re.I
+_EN_SUGAR = re.compile(rf"(?:sugar|glucose){_EN_GAP}(?P<v>{_EN})", re.I)
+_EN_TEMP = re.compile(rf"(?:temperature|temp|fever){_EN_GAP}(?P<v>{_EN})", re.I)
+_EN_HEART = re.compile(
+    rf"(?:heart rate|pulse|heartbeat|heart beat|heart){_EN_GAP}(?P<v>{_EN})", re.I
 )
+_EN_UNIT = r"(?P<u>pounds?|lbs?|kilos?|kilograms?|kgs?|stones?)\b"
+_EN_WEIGHT = re.compile(rf"(?:weigh|weight){_EN_GAP}(?P<v>{_EN})(?: ?{_EN_UNIT})?", re.I)
+_EN_WEIGHT_UNIT = re.compile(rf"(?P<v>{_EN}) ?{_EN_UNIT}", re.I)
 
 
 def en_measurement(text: str) -> Measurement | None:
@@ -141,12 +157,27 @@ def en_measurement(text: str) -> Measurement | None:
 
 
 def _en_value(said: str) -> float | None:
-    said = said.strip().lower()
-    if re.fullmatch(r"[a-z]+(?: point [a-z]+)", said):
-        whole, _, tenth = said.partition(" point ")
-        w, t = en_number(whole), en_number(tenth)
-        return None if w is None or t is None else w + t / 10
-    return en_number(said)
+    """'one hundred and forty' → 140, 'one forty' → 140, 'thirty seven point five' → 37.5."""
+    said = " ".join(said.strip().lower().replace("-", " ").split())
+    whole, point, tenths = said.partition(" point ")
+    value = _en_whole(whole)
+    if value is None or not point:
+        return value
+    digits = [en_number(w) for w in tenths.split()]
+    if any(d is None or not 0 <= d <= 9 or d != int(d) for d in digits):
+        return None
+    return float(f"{int(value)}.{''.join(str(int(d)) for d in digits if d is not None)}")
+
+
+def _en_whole(said: str) -> float | None:
+    value = en_number(said)
+    words = said.split()
+    # "one forty" (a hundred and forty), "one thirty five": hundreds said as one digit.
+    if len(words) >= 2 and words[0] in _EN_DIGITS and words[1] not in ("hundred", "and"):
+        rest = en_number(" ".join(words[1:]))
+        if rest is not None and 10 <= rest < 100:
+            return _EN_DIGITS[words[0]] * 100 + rest
+    return value
 
 
 def _en_pressure(text: str) -> Measurement | None:
@@ -162,7 +193,7 @@ def _en_sugar(text: str) -> Measurement | None:
 
 def _en_temperature(text: str) -> Measurement | None:
     m = _EN_TEMP.search(text)
-    value = float(m["v"]) if m else None
+    value = _en_value(m["v"]) if m else None
     return Measurement("temperature", as_text(value)) if value else None
 
 
@@ -173,9 +204,10 @@ def _en_heart(text: str) -> Measurement | None:
 
 
 def _en_weight(text: str) -> Measurement | None:
-    m = _EN_WEIGHT.search(text)
-    if not m:
+    m = _EN_WEIGHT.search(text) or _EN_WEIGHT_UNIT.search(text)
+    value = _en_value(m["v"]) if m else None
+    if not m or not value:
         return None
     unit = (m["u"] or "").lower()
-    suffix = "kg" if unit.startswith("k") else "lb" if unit else ""
-    return Measurement("weight", f"{as_text(float(m['v']))}{suffix}")
+    suffix = "kg" if unit.startswith("k") else "lb" if unit.startswith(("p", "l")) else unit[:2]
+    return Measurement("weight", f"{as_text(value)}{suffix}")

@@ -61,7 +61,7 @@ class Normalizer:
         text = "".join(c for c in text[: MAX_CHARS * 2] if c.isprintable() or c.isspace())
         text = unicodedata.normalize("NFKC", text)
         text = _PUNCT.sub(" ", text)
-        text = re.sub(r"(?<!\d)[./:+-]|[./:+-](?!\d)", " ", text)
+        text = re.sub(r"(?<![\d\w])-|-(?![\d\w])|(?<!\d)[./:+]|[./:+](?!\d)", " ", text)
         if not self.spaced:
             return "".join(text.split())[:MAX_CHARS]
         return _SPACE.sub(" ", text).strip()[:MAX_CHARS]

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 import warnings
-
-import cn2an
+from functools import cache
+from types import ModuleType
 
 ZH_NUMERAL = r"[零〇一二两三四五六七八九十百千\d]"
 """One character of a Chinese or Arabic numeral (decimals add 点 or a dot)."""
@@ -30,6 +30,15 @@ _EN_TENS = {
 EN_NUMBER_WORDS = tuple(sorted([*_EN_UNITS, *_EN_TENS, "hundred", "half"], key=len, reverse=True))
 
 
+@cache
+def _cn2an() -> ModuleType:
+    """cn2an, imported on first use (English never needs it)."""
+    import cn2an
+
+    module: ModuleType = cn2an
+    return module
+
+
 def zh_number(text: str) -> float | None:
     """一百四十 → 140, 两 → 2, 七点八 → 7.8, 37.5 → 37.5; ``None`` if not a number."""
     text = text.translate(_COLLOQUIAL).strip()
@@ -45,7 +54,7 @@ def zh_number(text: str) -> float | None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            value = cn2an.cn2an(text, "smart")
+            value = _cn2an().cn2an(text, "smart")
         except (ValueError, KeyError, IndexError):
             return None
     return float(value)

@@ -225,8 +225,11 @@ def _mostly_written_alike(m: re.Match[str], said: str, chars: frozenset[str]) ->
     厉 of 厉害, but 级酒 shares nothing with 急救 and is another word that sounds alike.
     """
     key = m.string
-    inside = {i for g in range(1, (m.re.groups or 0) + 1) if m.start(g) >= 0
-              for i in range(key.count(" ", 0, m.start(g)), key.count(" ", 0, m.end(g)))}  # fmt: skip
+    inside: set[int] = set()
+    for group in range(1, m.re.groups + 1):
+        if m.start(group) >= 0:
+            first, last = key.count(" ", 0, m.start(group)), key.count(" ", 0, m.end(group))
+            inside.update(range(first, last))
     start, end = key.count(" ", 0, m.start()), key.count(" ", 0, m.end())
     own = [said[i] for i in range(start, min(end, len(said))) if i not in inside]
     alike = sum(c in chars for c in own)

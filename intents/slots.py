@@ -33,10 +33,15 @@ _PART_MEALS = {"early": "breakfast", "morning": "breakfast", "noon": "lunch",
 _ZH_COUNT = re.compile(r"(?P<n>[一二两三四五六七八九十俩仨\d]{1,3})(?:份|个|盒|碗|客|人份|顿|套)")
 _EN_COUNT = re.compile(
     r"\b(?P<n>\d+|one|two|three|four|five|six|a couple of)\s+(?:\w+\s+)?"
-    r"(?:meals?|portions?|servings?|boxes|box|lunch(?:es)?|dinners?|breakfasts?|plates?|orders?)\b",
+    r"(?:meals?|portions?|servings?|boxes|box|lunch(?:es)?|dinners?|breakfasts?|suppers?|plates?"
+    r"|orders?)\b"
+    r"|\b(?:meals?|lunch(?:es)?|dinners?|breakfasts?|suppers?)\s+for\s+"
+    r"(?P<n2>\d+|two|three|four|five|six)\b",
     re.I,
 )
-_ZH_STARS = re.compile(r"(?P<n>[一二两三四五1-5])(?:颗星|颗|个星|星|分)|打(?P<n2>[一二两三四五1-5])")
+_ZH_STARS = re.compile(
+    r"(?P<n>[一二两三四五1-5])(?:颗星|颗|个星|星|分)|打(?P<n2>[一二两三四五1-5])"
+)
 _EN_STARS = re.compile(
     r"\b(?P<n>[1-5]|one|two|three|four|five)(?:\s+(?:out\s+of\s+(?:5|five)|stars?)|\b(?!\s*\w))",
     re.I,
@@ -44,12 +49,20 @@ _EN_STARS = re.compile(
 _ZH_POSSESSIVE = re.compile(r"^(?:给|帮我|跟|和|我们家|我家的|我家|我的|我)+")
 _EN_POSSESSIVE = re.compile(r"^(?:my|our|the)\s+", re.I)
 _ZH_MEDICINE = re.compile(r"(?P<m>[\u4e00-\u9fff]{1,6}?(?:药|片|丸|胶囊|颗粒|针))")
-_ZH_MED_PREFIX = re.compile(r"^(?:我的|我|今天|早上的|中午的|晚上的|早上|中午|晚上|那个|这个|的|把|吃|了)+")
+_ZH_MED_PREFIX = re.compile(
+    r"^(?:我的|我|今天|早上的|中午的|晚上的|早上|中午|晚上|那个|这个|的|把|吃|了)+"
+)
 _ZH_REMIND = re.compile(r"(?:提醒|叫|喊|通知)(?:我|一下我|俺)(?:一下|一声)?(?:要|该)?(?P<what>.*)")
-_ZH_REMIND_BEFORE = re.compile(r"^(?:我要|我得|要)?(?P<what>.+?)(?:的事|这事)?(?:你)?(?:记得|要)?提醒我")
+_ZH_REMIND_BEFORE = re.compile(
+    r"^(?:我要|我得|要)?(?P<what>.+?)(?:的事|这事)?(?:你)?(?:记得|要)?提醒我"
+)
 _ZH_TRAILING = re.compile(r"(?:啊|吧|呀|哦|啦|了|哈|好吗|好不好|行吗|可以吗|一下|的时候|记得)+$")
 _ZH_DEGREE = re.compile(r"有一点|有点|有些|老是|总是|一直|特别|还是|很|挺")
-_EN_REMIND = re.compile(r"\bremind (?:me|us)\s+(?:to\s+|about\s+|that\s+)?(?P<what>.*)", re.I)
+_EN_REMIND = re.compile(
+    r"\bremind (?:me|us)\s+(?:to\s+|about\s+|that\s+)?(?P<what>.*)"
+    r"|\breminder\s+(?:to|about|that|for)\s+(?P<what2>.*)",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -162,7 +175,7 @@ class SlotFiller:
         m = (_ZH_COUNT if self._zh else _EN_COUNT).search(u.stripped)
         if not m:
             return None
-        said = m["n"].lower()
+        said = (m["n"] or m.groupdict().get("n2") or "").lower()
         value = zh_number(said) if self._zh else (2.0 if said == "a couple of" else en_number(said))
         return as_int(value)
 
@@ -179,7 +192,8 @@ class SlotFiller:
     def _what(self, u: Utterance, intent: str) -> str | None:
         if not self._zh:
             m = _EN_REMIND.search(u.stripped)
-            what = re.sub(r"\b(?:please|at|on|to)$", "", m["what"].strip()).strip() if m else ""
+            said = (m["what"] or m["what2"] or "") if m else ""
+            what = re.sub(r"\b(?:please|at|on|to)$", "", said.strip()).strip()
             return what or None
         m = _ZH_REMIND.search(u.stripped)
         what = m["what"] if m else ""

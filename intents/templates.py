@@ -114,7 +114,7 @@ class Compiler:
         if not self.spaced:
             return re.escape("".join(text.split()))
         parts = re.split(r"(\s+)", text)
-        return "".join(r"\s*" if p.isspace() else re.escape(p) for p in parts if p)
+        return "".join(r"[\s-]*" if p.isspace() else re.escape(p) for p in parts if p)
 
     def _rule(self, name: str, depth: int) -> str:
         if name not in self.rules:

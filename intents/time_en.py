@@ -16,7 +16,9 @@ from collections.abc import Callable, Iterator
 from intents.numbers import EN_NUMBER_WORDS, as_int, en_number
 from intents.timefacts import TimeFacts
 
-_NUM = r"(?:\d+|(?:" + "|".join(EN_NUMBER_WORDS) + r")(?:[ -](?:" + "|".join(EN_NUMBER_WORDS) + r"))?)"
+_NUM = (
+    r"(?:\d+|(?:" + "|".join(EN_NUMBER_WORDS) + r")(?:[ -](?:" + "|".join(EN_NUMBER_WORDS) + r"))?)"
+)
 _HOUR = r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
 _WEEKDAYS = {d: i for i, d in enumerate(
     ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))}  # fmt: skip
@@ -34,7 +36,10 @@ _RECUR = re.compile(
     r"|\b(?:every|each) (?P<pt>morning|evening|night|afternoon)\b",
     re.I,
 )
-_AMOUNT = rf"(?P<n>{_NUM}|half an?|an? half|an?)(?: and a half)? (?P<u>minute|min|hour)s?"
+_AMOUNT = (
+    rf"(?P<n>{_NUM}|half an?|an? half|(?:a |one )?quarter of an?|three quarters of an?|an?)"
+    r"(?: and a half)?(?: more| extra)? (?P<u>minute|min|hour)s?"
+)
 _OFFSET = re.compile(
     rf"\b(?P<pre>(?:in|after) (?:another )?)?{_AMOUNT}(?P<post> (?:from now|later))?\b", re.I
 )
@@ -42,7 +47,9 @@ _DURATION = re.compile(rf"\b(?:another |more )?{_AMOUNT}\b", re.I)
 _DAY = re.compile(
     r"\b(?P<d>(?:the )?day after tomorrow|tomorrow|today|yesterday)\b|\b(?P<tn>tonight)\b", re.I
 )
-_WEEK = re.compile(rf"\b(?:(?P<s>next|this|coming|on)\s)?(?P<wd>{_WD})\b|\b(?P<s2>next|this)? ?weekend\b", re.I)
+_WEEK = re.compile(
+    rf"\b(?:(?P<s>next|this|coming|on)\s)?(?P<wd>{_WD})\b|\b(?P<s2>next|this)? ?weekend\b", re.I
+)
 _DATE = re.compile(
     r"\b(?:(?P<mon>" + "|".join(_MONTHS) + r") (?P<dom>\d{1,2})(?:st|nd|rd|th)?"
     r"|the (?P<dom2>\d{1,2})(?:st|nd|rd|th)(?: of (?P<mon2>" + "|".join(_MONTHS) + r"))?)\b",
@@ -50,9 +57,12 @@ _DATE = re.compile(
 )
 _PART = re.compile(r"\b(?:in the |this |at )?(?P<p>" + "|".join(_PARTS) + r")\b", re.I)
 _CLOCK = re.compile(
-    rf"\b(?:at |around |about |by )?(?P<h>{_HOUR})(?::(?P<m>\d{{2}}))? ?(?P<ap>a\.?m\.?|p\.?m\.?|o'? ?clock)"
-    rf"|\b(?:at|around|about|by) (?P<h2>{_HOUR})(?::(?P<m2>\d{{2}})| (?P<mw>fifteen|thirty|forty[- ]five))?\b"
-    rf"|\b(?P<rel>half|(?:a )?quarter) (?P<dir>past|to) (?P<h3>{_HOUR})\b"
+    rf"\b(?:at |around |about |by )?(?P<h>{_HOUR})(?::(?P<m>\d{{2}}))? ?"
+    r"(?P<ap>a\.?m\.?|p\.?m\.?|o'? ?clock)"
+    rf"|\b(?:at|around|about|by) (?P<h2>{_HOUR})"
+    r"(?::(?P<m2>\d{2})| (?P<mw>fifteen|thirty|forty[- ]five))?\b"
+    rf"|\b(?:(?:at|around|about|by) )?(?P<rel>half|(?:a )?quarter)"
+    rf" (?P<dir>past|to) (?P<h3>{_HOUR})\b"
     r"|\b(?P<noon>noon|midday|midnight)\b",
     re.I,
 )
@@ -103,6 +113,8 @@ def _minutes(m: re.Match[str]) -> int | None:
     amount, unit = m["n"].lower(), m["u"].lower()
     if "half" in amount:
         value: float | None = 0.5
+    elif "quarter" in amount:
+        value = 0.75 if amount.startswith("three") else 0.25
     else:
         value = en_number(amount)
     if value is None:

@@ -60,7 +60,7 @@ def test_no_sentence_expects_two_things(lang: str) -> None:
 @pytest.mark.parametrize("lang", LANGS)
 def test_template_slots_are_declared(lang: str) -> None:
     data = load_language(lang)
-    ignored = {"gap"}
+    ignored = {"gap", "number"}  # built-ins that only match, see docs/intents.md
     for block in data.blocks:
         slots = {c.slot for c in block.captures} | set(block.slots)
         assert slots - ignored <= set(data.slot_names[block.intent]), block.source
