@@ -11,10 +11,9 @@ every Monday, every morning).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
 
 from intents.numbers import EN_NUMBER_WORDS, as_int, en_number
-from intents.timefacts import TimeFacts
+from intents.timefacts import Step, TimeFacts, collect
 
 _NUM = (
     r"(?:\d+|(?:" + "|".join(EN_NUMBER_WORDS) + r")(?:[ -](?:" + "|".join(EN_NUMBER_WORDS) + r"))?)"
@@ -70,31 +69,7 @@ _CLOCK = re.compile(
 
 def extract(text: str) -> TimeFacts:
     """Every time piece in ``text``; pieces never overlap, the first of each kind wins."""
-    facts = TimeFacts()
-    steps: list[tuple[re.Pattern[str], Callable[[re.Match[str], TimeFacts], bool]]] = [
-        (_RECUR, _recurrence),
-        (_OFFSET, _offset),
-        (_DURATION, _duration),
-        (_DAY, _day),
-        (_WEEK, _week),
-        (_DATE, _date),
-        (_CLOCK, _clock),
-        (_PART, _part),
-    ]
-    for pattern, apply in steps:
-        for m in _candidates(pattern, text):
-            overlaps = any(m.start() < end and start < m.end() for start, end in facts.spans)
-            if not overlaps and apply(m, facts):
-                facts.spans.append(m.span())
-    facts.spans.sort()
-    return facts
-
-
-def _candidates(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
-    m = pattern.search(text)
-    while m is not None:
-        yield m
-        m = pattern.search(text, m.start() + 1)
+    return collect(text, _STEPS)
 
 
 def _recurrence(m: re.Match[str], facts: TimeFacts) -> bool:
@@ -202,3 +177,15 @@ def _part(m: re.Match[str], facts: TimeFacts) -> bool:
         return False
     facts.part = _PARTS[m["p"].lower()]
     return True
+
+
+_STEPS: tuple[Step, ...] = (
+    (_RECUR, _recurrence),
+    (_OFFSET, _offset),
+    (_DURATION, _duration),
+    (_DAY, _day),
+    (_WEEK, _week),
+    (_DATE, _date),
+    (_CLOCK, _clock),
+    (_PART, _part),
+)

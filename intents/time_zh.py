@@ -11,10 +11,9 @@ time; 一点 is a time only with 钟/半/分 or a part of the day (一点 also m
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
 
 from intents.numbers import as_int, zh_number
-from intents.timefacts import TimeFacts
+from intents.timefacts import Step, TimeFacts, collect
 
 _N = r"[零〇一二两三四五六七八九十\d]{1,3}"
 _WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
@@ -64,35 +63,10 @@ _NOT_A_CLOCK = re.compile(r"[零一二两三四五六七八九\d度斤块元克�
 
 def extract(text: str) -> TimeFacts:
     """Every time piece in ``text``; pieces never overlap, the first of each kind wins."""
-    facts = TimeFacts()
-    steps: list[tuple[re.Pattern[str], Callable[[re.Match[str], str, TimeFacts], bool]]] = [
-        (_RECUR, _recurrence),
-        (_OFFSET, _offset),
-        (_DURATION, _duration),
-        (_DAY, _day),
-        (_WEEK, _week),
-        (_DATE, _date),
-        (_PART, _part),
-        (_CLOCK, _clock),
-    ]
-    for pattern, apply in steps:
-        for m in _candidates(pattern, text):
-            overlaps = any(m.start() < end and start < m.end() for start, end in facts.spans)
-            if not overlaps and apply(m, text, facts):
-                facts.spans.append(m.span())
-    facts.spans.sort()
-    return facts
+    return collect(text, _STEPS)
 
 
-def _candidates(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
-    """Matches at every start position, overlapping ones included."""
-    m = pattern.search(text)
-    while m is not None:
-        yield m
-        m = pattern.search(text, m.start() + 1)
-
-
-def _recurrence(m: re.Match[str], text: str, facts: TimeFacts) -> bool:
+def _recurrence(m: re.Match[str], facts: TimeFacts) -> bool:
     if facts.recurrence:
         return False
     if m["wd"]:
@@ -104,21 +78,21 @@ def _recurrence(m: re.Match[str], text: str, facts: TimeFacts) -> bool:
     return True
 
 
-def _offset(m: re.Match[str], text: str, facts: TimeFacts) -> bool:
+def _offset(m: re.Match[str], facts: TimeFacts) -> bool:
     if facts.offset_minutes is not None:
         return False
     facts.offset_minutes = _minutes(m)
     return facts.offset_minutes is not None
 
 
-def _duration(m: re.Match[str], text: str, facts: TimeFacts) -> bool:
+def _duration(m: re.Match[str], facts: TimeFacts) -> bool:
     if facts.offset_minutes is not None or facts.duration_minutes is not None:
         return False
     facts.duration_minutes = _minutes(m)
     return facts.duration_minutes is not None
 
 
-def _part(m: re.Match[str], text: str, facts: TimeFacts) -> bool:
+def _part(m: re.Match[str], facts: TimeFacts) -> bool:
     if facts.part is not None:
         return False
     facts.part = _PARTS[m["p"]]
@@ -139,7 +113,7 @@ def _minutes(m: re.Match[str]) -> int | None:
     return round(value * _UNITS[unit])
 
 
-def _day(m: re.Match[str], text: str, facts: TimeFacts) -> bool:
+def _day(m: re.Match[str], facts: TimeFacts) -> bool:
     if facts.has_day:
         return False
     if m["d"]:
@@ -149,7 +123,7 @@ def _day(m: re.Match[str], text: str, facts: TimeFacts) -> bool:
     return True
 
 
-def _week(m: re.Match[str], text: str, facts: TimeFacts) -> bool:
+def _week(m: re.Match[str], facts: TimeFacts) -> bool:
     if facts.has_day and facts.recurrence is None:
         return False
     if facts.weekday is not None:
@@ -160,7 +134,7 @@ def _week(m: re.Match[str], text: str, facts: TimeFacts) -> bool:
     return True
 
 
-def _date(m: re.Match[str], text: str, facts: TimeFacts) -> bool:
+def _date(m: re.Match[str], facts: TimeFacts) -> bool:
     if facts.has_day:
         return False
     dom = as_int(zh_number(m["dom"]))
@@ -171,7 +145,7 @@ def _date(m: re.Match[str], text: str, facts: TimeFacts) -> bool:
     return True
 
 
-def _clock(m: re.Match[str], text: str, facts: TimeFacts) -> bool:
+def _clock(m: re.Match[str], facts: TimeFacts) -> bool:
     if facts.hour is not None:
         return False
     if m["dh"]:
@@ -179,7 +153,7 @@ def _clock(m: re.Match[str], text: str, facts: TimeFacts) -> bool:
     else:
         hour = as_int(zh_number(m["h"])) or 0
         bare = not any(m[g] for g in ("half", "q", "mm", "m2", "zheng"))
-        following = text[m.end() : m.end() + 1]
+        following = m.string[m.end() : m.end() + 1]
         if bare and following and _NOT_A_CLOCK.match(following):
             return False
         if hour == 1 and bare and facts.part is None and "钟" not in m.group(0):
@@ -198,3 +172,15 @@ def _clock_minute(m: re.Match[str]) -> int:
         return 15 if m["q"] == "一刻" else 45
     said = m["mm"] or m["m2"]
     return (as_int(zh_number(said)) or 0) if said else 0
+
+
+_STEPS: tuple[Step, ...] = (
+    (_RECUR, _recurrence),
+    (_OFFSET, _offset),
+    (_DURATION, _duration),
+    (_DAY, _day),
+    (_WEEK, _week),
+    (_DATE, _date),
+    (_PART, _part),
+    (_CLOCK, _clock),
+)

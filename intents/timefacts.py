@@ -8,6 +8,8 @@ day, a clock time, an offset, a duration, a recurrence) and an aware "now"; emit
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -52,6 +54,30 @@ class TimeFacts:
     def empty(self) -> bool:
         """Nothing about time was said."""
         return not self.spans
+
+
+Step = tuple[re.Pattern[str], Callable[[re.Match[str], "TimeFacts"], bool]]
+"""A pattern and what to note when it matches (returns False to reject the match)."""
+
+
+def collect(text: str, steps: Sequence[Step]) -> TimeFacts:
+    """Apply the steps in order; pieces never overlap, the first of each kind wins."""
+    facts = TimeFacts()
+    for pattern, apply in steps:
+        for m in _candidates(pattern, text):
+            overlaps = any(m.start() < end and start < m.end() for start, end in facts.spans)
+            if not overlaps and apply(m, facts):
+                facts.spans.append(m.span())
+    facts.spans.sort()
+    return facts
+
+
+def _candidates(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """Matches at every start position, overlapping ones included (一早 inside 礼拜一早上)."""
+    m = pattern.search(text)
+    while m is not None:
+        yield m
+        m = pattern.search(text, m.start() + 1)
 
 
 @dataclass(frozen=True)
