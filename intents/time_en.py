@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from intents.numbers import EN_NUMBER_WORDS, as_int, en_number
-from intents.timefacts import Step, TimeFacts, collect
+from intents.timefacts import Step, TimeFacts, collect, note_duration, note_offset
 
 _NUM = (
     r"(?:\d+|(?:" + "|".join(EN_NUMBER_WORDS) + r")(?:[ -](?:" + "|".join(EN_NUMBER_WORDS) + r"))?)"
@@ -100,17 +100,11 @@ def _minutes(m: re.Match[str]) -> int | None:
 
 
 def _offset(m: re.Match[str], facts: TimeFacts) -> bool:
-    if facts.offset_minutes is not None or not (m["pre"] or m["post"]):
-        return False
-    facts.offset_minutes = _minutes(m)
-    return facts.offset_minutes is not None
+    return bool(m["pre"] or m["post"]) and note_offset(facts, _minutes(m))
 
 
 def _duration(m: re.Match[str], facts: TimeFacts) -> bool:
-    if facts.offset_minutes is not None or facts.duration_minutes is not None:
-        return False
-    facts.duration_minutes = _minutes(m)
-    return facts.duration_minutes is not None
+    return note_duration(facts, _minutes(m))
 
 
 def _day(m: re.Match[str], facts: TimeFacts) -> bool:

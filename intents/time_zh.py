@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from intents.numbers import as_int, zh_number
-from intents.timefacts import Step, TimeFacts, collect
+from intents.timefacts import Step, TimeFacts, collect, note_duration, note_offset
 
 _N = r"[零〇一二两三四五六七八九十\d]{1,3}"
 _WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
@@ -79,17 +79,11 @@ def _recurrence(m: re.Match[str], facts: TimeFacts) -> bool:
 
 
 def _offset(m: re.Match[str], facts: TimeFacts) -> bool:
-    if facts.offset_minutes is not None:
-        return False
-    facts.offset_minutes = _minutes(m)
-    return facts.offset_minutes is not None
+    return note_offset(facts, _minutes(m))
 
 
 def _duration(m: re.Match[str], facts: TimeFacts) -> bool:
-    if facts.offset_minutes is not None or facts.duration_minutes is not None:
-        return False
-    facts.duration_minutes = _minutes(m)
-    return facts.duration_minutes is not None
+    return note_duration(facts, _minutes(m))
 
 
 def _part(m: re.Match[str], facts: TimeFacts) -> bool:

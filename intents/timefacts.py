@@ -72,6 +72,22 @@ def collect(text: str, steps: Sequence[Step]) -> TimeFacts:
     return facts
 
 
+def note_offset(facts: TimeFacts, minutes: int | None) -> bool:
+    """Note "in N minutes" (a time point) unless one was noted already."""
+    if facts.offset_minutes is not None or minutes is None:
+        return False
+    facts.offset_minutes = minutes
+    return True
+
+
+def note_duration(facts: TimeFacts, minutes: int | None) -> bool:
+    """Note "N minutes" (a duration) unless an offset or a duration was noted already."""
+    if facts.offset_minutes is not None or facts.duration_minutes is not None or minutes is None:
+        return False
+    facts.duration_minutes = minutes
+    return True
+
+
 def _candidates(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
     """Matches at every start position, overlapping ones included (一早 inside 礼拜一早上)."""
     m = pattern.search(text)
