@@ -156,10 +156,12 @@ def _check_intents(
             raise IntentDataError(f"{origin[name]}: intent `{name}` is not in intents/slots.yaml")
         for data in intent.data:
             for text in data.sentence_texts:
-                if "?" in text or "？" in text:
+                wrong = sorted(set(text) & set("?？*+"))
+                if wrong:
                     raise IntentDataError(
-                        f"{origin[name]}: intent `{name}`: template `{text}` contains `?`: "
-                        "hassil has no `?`; write an optional part as [words]"
+                        f"{origin[name]}: intent `{name}`: template `{text}` contains "
+                        f"`{''.join(wrong)}`: hassil templates have no repetition or `?`; "
+                        "write an optional part as [words] and alternatives as (a|b)"
                     )
             mode = (data.metadata or {}).get("match", "whole")
             if mode not in MATCH_MODES:
