@@ -30,7 +30,9 @@ _FROM_STRIPPED_TEXT = frozenset({"what"})
 
 _PART_MEALS = {"early": "breakfast", "morning": "breakfast", "noon": "lunch",
                "afternoon": "lunch", "dusk": "dinner", "evening": "dinner"}  # fmt: skip
-_ZH_COUNT = re.compile(r"(?P<n>[一二两三四五六七八九十俩仨\d]{1,3})(?:份|个|盒|碗|客|人份|顿|套)")
+_ZH_COUNT = re.compile(
+    r"(?P<n>[一二两三四五六七八九十俩仨\d]{1,3})(?:份|个|盒|碗|客|人份|人的|顿|套)"
+)
 _EN_COUNT = re.compile(
     r"\b(?P<n>\d+|one|two|three|four|five|six|a couple of)\s+(?:\w+\s+)?"
     r"(?:meals?|portions?|servings?|boxes|box|lunch(?:es)?|dinners?|breakfasts?|suppers?|plates?"
@@ -57,6 +59,7 @@ _ZH_REMIND_BEFORE = re.compile(
     r"^(?:我要|我得|要)?(?P<what>.+?)(?:的事|这事)?(?:你)?(?:记得|要)?提醒我"
 )
 _ZH_TRAILING = re.compile(r"(?:啊|吧|呀|哦|啦|了|哈|好吗|好不好|行吗|可以吗|一下|的时候|记得)+$")
+_PRONOUNS = frozenset({"her", "him", "them", "she", "he", "they", "it", "you", "me", "us"})
 _ZH_DEGREE = re.compile(r"有一点|有点|有些|老是|总是|一直|特别|还是|很|挺")
 _EN_REMIND = re.compile(
     r"\bremind (?:me|us)\s+(?:to\s+|about\s+|that\s+)?(?P<what>.*)"
@@ -130,7 +133,7 @@ class SlotFiller:
 
     def _clean_capture(self, name: str, value: str) -> SlotValue:
         if name == "contact":
-            return self._strip_possessive(value)
+            return "" if value.lower() in _PRONOUNS else self._strip_possessive(value)
         if name in ("count", "stars", "minutes"):
             number = as_int((zh_number if self._zh else en_number)(value))
             return number if number is not None else value
