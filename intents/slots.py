@@ -48,7 +48,9 @@ _EN_STARS = re.compile(
     r"\b(?P<n>[1-5]|one|two|three|four|five)(?:\s+(?:out\s+of\s+(?:5|five)|stars?)|\b(?!\s*\w))",
     re.I,
 )
-_ZH_POSSESSIVE = re.compile(r"^(?:给|帮我|跟|和|我们家|我家的|我家|我的|我)+")
+_ZH_POSSESSIVE = re.compile(
+    r"^(?:给|帮我|跟|和|我们家|我家的|我家|我的|我|俺家|俺的|俺|咱家|咱们|咱|阿拉)+"
+)
 _EN_POSSESSIVE = re.compile(r"^(?:my|our|the)\s+", re.I)
 _ZH_MEDICINE = re.compile(r"(?P<m>[\u4e00-\u9fff]{1,6}?(?:药|片|丸|胶囊|颗粒|针))")
 _ZH_MED_PREFIX = re.compile(
@@ -58,8 +60,11 @@ _ZH_REMIND = re.compile(r"(?:提醒|叫|喊|通知)(?:我|一下我|俺)(?:一�
 _ZH_REMIND_BEFORE = re.compile(
     r"^(?:我要|我得|要)?(?P<what>.+?)(?:的事|这事)?(?:你)?(?:记得|要)?提醒我"
 )
-_ZH_TRAILING = re.compile(r"(?:啊|吧|呀|哦|啦|了|哈|好吗|好不好|行吗|可以吗|一下|的时候|记得)+$")
-_PRONOUNS = frozenset({"her", "him", "them", "she", "he", "they", "it", "you", "me", "us"})
+_ZH_TRAILING = re.compile(
+    r"(?:我怕忘了|怕忘了|我怕忘|怕忘|别忘了|我老忘|啊|吧|呀|哦|啦|了|哈|好吗|好不好|行吗|可以吗|一下|的时候|记得)+$"
+)
+_PRONOUNS = frozenset({"her", "him", "them", "she", "he", "they", "it", "you", "me", "us",
+                       "她", "他", "他们", "她们", "你", "我"})  # fmt: skip
 _ZH_DEGREE = re.compile(r"有一点|有点|有些|老是|总是|一直|特别|还是|很|挺")
 _EN_REMIND = re.compile(
     r"\bremind (?:me|us)\s+(?:to\s+|about\s+|that\s+)?(?P<what>.*)"

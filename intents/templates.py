@@ -40,8 +40,11 @@ BUILTIN_LISTS: Mapping[str, str] = {
     # in the data so hassil accepts them too).
     "number": r"[零〇一二两三四五六七八九十百几\d.]+",
     "gap": r".{0,8}?",  # a few words between two parts of a cue; fills no slot
-    "name": r"[\u4e00-\u9fff]{1,3}?(?:阿姨|叔叔|大爷|大妈|奶奶|爷爷|医生|大夫|老师|师傅|姐|哥)"
-    r"|[\u4e00-\u9fff]{2,3}|[A-Za-z][A-Za-z'-]*(?: [A-Z][A-Za-z'-]*)?",
+    # a name: up to three characters and a title (张阿姨, 刘主任), two or three characters,
+    # or capitalised English words; never 一下/一个 (拨一下她的电话)
+    "name": r"(?!一下|一个|个)(?:[\u4e00-\u9fff]{1,3}?"
+    r"(?:阿姨|叔叔|大爷|大妈|奶奶|爷爷|医生|大夫|老师|师傅|主任|书记|姐|哥)|[\u4e00-\u9fff]{2,3})"
+    r"|[A-Za-z][A-Za-z'-]*(?: [A-Z][A-Za-z'-]*)?",
 }
 
 
