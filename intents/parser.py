@@ -95,13 +95,6 @@ class IntentParser:
         """Load the packaged sentence data for ``lang``."""
         return cls(load_language(lang), timezone)
 
-    def normalize(self, text: str) -> str:
-        """The text the matchers see (stage 1)."""
-        cleaned = self._normalizer.clean(text)
-        if self._corrector is not None:
-            cleaned = self._corrector.correct(cleaned)
-        return self._normalizer.strip(cleaned)
-
     def parse(self, text: str, now: datetime | None = None) -> ParseResult:
         """Understand one utterance; ``now`` defaults to the current time.
 
@@ -147,7 +140,7 @@ class IntentParser:
             intent, confidence, stage = fuzzy
         if confidence < self._limits.threshold:
             return NotRecognized(text, self.lang, confidence, "below threshold")
-        captured = _captured(hits[0], phonetic=stage == "phonetic") if hits else {}
+        captured = _captured(hits[0], self.data.spaced, stage == "phonetic") if hits else {}
         fixed = _fixed(hits, intent)
         slots = self._filler.fill(intent, utterance, captured, fixed)
         _LOGGER.debug("intent %s by %s (%.2f)", intent, stage, confidence)
@@ -248,7 +241,7 @@ def _without(text: str, spans: list[tuple[int, int]], spaced: bool) -> str:
     return " ".join(joined.split()) if spaced else joined
 
 
-def _captured(hit: _Hit, phonetic: bool = False) -> dict[str, str]:
+def _captured(hit: _Hit, spaced: bool, phonetic: bool) -> dict[str, str]:
     """Slot values the matching block captured (list values only, when matched on pinyin)."""
     out: dict[str, str] = {}
     groups = hit.match.groupdict()
@@ -257,16 +250,15 @@ def _captured(hit: _Hit, phonetic: bool = False) -> dict[str, str]:
         if not said:
             continue
         if not phonetic:
-            out[capture.slot] = _value(capture, said, hit.block)
+            out[capture.slot] = _value(capture, said, spaced)
         elif capture.values is not None and said in capture.values:
             out[capture.slot] = capture.values[said]
     return out
 
 
-def _value(capture: Capture, said: str, block: Block) -> str:
+def _value(capture: Capture, said: str, spaced: bool) -> str:
     if capture.values is None or capture.slot in AS_SAID_LISTS:
         return said
-    spaced = bool(re.search(r"[a-z]", said, re.I))
     return capture.values.get(normalize_key(said, spaced), said)
 
 
