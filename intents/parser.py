@@ -89,6 +89,8 @@ class IntentParser:
         self._sample_intents = [intent for intent, _ in data.samples]
         self._sample_keys = [self._fuzzy_key(text) for _, text in data.samples]
         self._phonetic_blocks: tuple[Block, ...] | None = None  # compiled on first use
+        self._order = {name: i for i, name in enumerate(data.slot_names)}
+        """Tie-break order of intents (emergency first)."""
 
     @classmethod
     def load(cls, lang: str, timezone: ZoneInfo) -> IntentParser:
@@ -166,8 +168,7 @@ class IntentParser:
                 m = block.pattern.search(stripped)
             if m is not None:
                 hits.append(_Hit(block, m))
-        order = {name: i for i, name in enumerate(self.data.slot_names)}
-        hits.sort(key=lambda h: (-h.block.weight, order[h.block.intent]))
+        hits.sort(key=lambda h: (-h.block.weight, self._order[h.block.intent]))
         return hits
 
     def _phonetic(self, norm: str, stripped: str) -> list[_Hit]:
@@ -176,8 +177,11 @@ class IntentParser:
             self._phonetic_blocks = phonetic_blocks(self.data)
         key, key_stripped = phonetic_key(norm), phonetic_key(stripped)
         blocks = self._phonetic_blocks
-        vetoed = {b.intent for b in blocks if b.mode == "veto" and b.pattern.search(key)}
-        vetoed |= {b.intent for b in self._vetoes if b.pattern.search(norm)}
+        vetoed = {b.intent for b in self._vetoes if b.pattern.search(norm)}
+        for block in (b for b in blocks if b.mode == "veto"):
+            m = block.pattern.search(key)
+            if m is not None and _mostly_written_alike(m, norm, block.chars):
+                vetoed.add(block.intent)
         hits: list[_Hit] = []
         for block in blocks:
             if block.mode == "veto" or (block.mode == "contains" and block.intent in vetoed):
@@ -189,8 +193,7 @@ class IntentParser:
                 m, said = find(key_stripped), stripped
             if m is not None and _mostly_written_alike(m, said, block.chars):
                 hits.append(_Hit(block, m))
-        order = {name: i for i, name in enumerate(self.data.slot_names)}
-        hits.sort(key=lambda h: (-h.block.weight, order[h.block.intent]))
+        hits.sort(key=lambda h: (-h.block.weight, self._order[h.block.intent]))
         return hits
 
     def _fuzzy_key(self, text: str) -> str:
