@@ -11,6 +11,7 @@ import json
 import logging
 import sys
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, TextIO
 
@@ -38,7 +39,7 @@ def _settings(lang: str | None) -> Settings:
     settings, _ = load_settings()
     if lang is not None and lang not in LANGUAGES:
         raise ConfigError(f"--lang `{lang}` is not supported: write one of {', '.join(LANGUAGES)}")
-    return Settings(lang or settings.lang, settings.timezone, settings.log_level)
+    return replace(settings, lang=lang or settings.lang)
 
 
 def _now(value: str | None, settings: Settings) -> datetime | None:

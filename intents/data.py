@@ -29,7 +29,14 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from assistant.errors import IntentDataError
-from intents.templates import Capture, Compiler, expand, normalize_key, surface_values
+from intents.templates import (
+    Capture,
+    Compiler,
+    expand,
+    normalize_key,
+    phonetic_key,
+    surface_values,
+)
 
 MATCH_MODES = ("whole", "contains", "veto")
 DEFAULT_WEIGHT = 0.9
@@ -116,21 +123,22 @@ def load_language(lang: str, root: Path | None = None) -> LanguageData:
         raise IntentDataError(f"{folder}: a template cannot be parsed: {err}") from err
     _check_intents(intents, slot_names, origin)
     parsed = _parse_all(intents)
-    blocks = tuple(_compile_blocks(intents, slot_names, origin, lang != "zh", parsed=parsed))
     tables = {
         name: surface_values(lst, lang != "zh")
         for name, lst in intents.slot_lists.items()
         if isinstance(lst, TextSlotList)
     }
+    blocks = tuple(_compile_blocks(intents, slot_names, origin, lang != "zh", tables, parsed))
     samples = tuple(_samples(intents, parsed))
     return LanguageData(lang, intents, blocks, slot_names, tables, merged, samples, origin)
 
 
 def phonetic_blocks(data: LanguageData) -> tuple[Block, ...]:
     """The same blocks compiled over toneless pinyin (Mandarin's phonetic stage)."""
-    return tuple(
-        _compile_blocks(data.hassil, data.slot_names, data.origin, spaced=False, phonetic=True)
+    blocks = _compile_blocks(
+        data.hassil, data.slot_names, data.origin, False, data.list_tables, phonetic=True
     )
+    return tuple(blocks)
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -175,13 +183,20 @@ def _compile_blocks(
     slot_names: dict[str, tuple[str, ...]],
     origin: dict[str, Path],
     spaced: bool,
-    phonetic: bool = False,
+    surfaces: dict[str, dict[str, str]],
     parsed: dict[int, list[Sentence]] | None = None,
+    phonetic: bool = False,
 ) -> list[Block]:
+    """One Block per data block; ``surfaces`` are the language's list tables (surface →
+    value), shared by every compiler (keyed by pinyin when ``phonetic``)."""
     parsed = parsed or _parse_all(intents)
     order = list(slot_names)
     blocks: list[Block] = []
-    tables: dict[str, dict[str, str]] = {}
+    tables = (
+        {n: {phonetic_key(k): v for k, v in t.items()} for n, t in surfaces.items()}
+        if phonetic
+        else dict(surfaces)
+    )
     for name in sorted(intents.intents, key=order.index):
         for data in intents.intents[name].data:
             meta = data.metadata or {}
@@ -212,7 +227,7 @@ def _compile_blocks(
                     slots={k: str(v) for k, v in (data.slots or {}).items()},
                     source=f"{origin[name].name}: {data.sentence_texts[0]}",
                     uses_time=bool({"when", "date", "minutes"} & set(slot_names[name])),
-                    chars=_chars(data.sentence_texts, lists, spaced) if phonetic else frozenset(),
+                    chars=_chars(data.sentence_texts, surfaces) if phonetic else frozenset(),
                 )
             )
     return blocks
@@ -223,11 +238,11 @@ def _parse_all(intents: Intents) -> dict[int, list[Sentence]]:
     return {id(d): d.sentences for intent in intents.intents.values() for d in intent.data}
 
 
-def _chars(texts: list[str], lists: dict[str, Any], spaced: bool) -> frozenset[str]:
+def _chars(texts: list[str], surfaces: dict[str, dict[str, str]]) -> frozenset[str]:
+    """Characters of the templates and of the lists they refer to."""
     chars = set("".join(texts))
     for name in re.findall(r"\{(\w+)", " ".join(texts)):
-        if isinstance(lists.get(name), TextSlotList):
-            chars.update("".join(surface_values(lists[name], spaced)))
+        chars.update("".join(surfaces.get(name, {})))
     return frozenset(chars)
 
 

@@ -139,7 +139,7 @@ class IntentParser:
             fuzzy = self._fuzzy(norm)
             if fuzzy is None:
                 return NotRecognized(text, self.lang, 0.0, "no match")
-            intent, confidence, stage = fuzzy
+            (intent, confidence), stage = fuzzy, "fuzzy"
         if confidence < self._limits.threshold:
             return NotRecognized(text, self.lang, confidence, "below threshold")
         captured = _captured(hits[0], self.data.spaced, stage == "phonetic") if hits else {}
@@ -150,58 +150,51 @@ class IntentParser:
 
     def _template(self, norm: str, stripped: str) -> _Hit | None:
         for block in self._whole:
-            m = block.pattern.fullmatch(norm)
-            if m is None and block.uses_time and stripped and stripped != norm:
-                m = block.pattern.fullmatch(stripped)
+            m, _ = _find(block, norm, stripped)
             if m is not None:
                 return _Hit(block, m)
         return None
 
     def _cue(self, norm: str, stripped: str) -> list[_Hit]:
         vetoed = {b.intent for b in self._vetoes if b.pattern.search(norm)}
-        hits: list[_Hit] = []
+        hits = []
         for block in self._cues:
-            if block.intent in vetoed:
-                continue
-            m = block.pattern.search(norm)
-            if m is None and block.uses_time and stripped != norm:
-                m = block.pattern.search(stripped)
+            m = None if block.intent in vetoed else _find(block, norm, stripped)[0]
             if m is not None:
                 hits.append(_Hit(block, m))
-        hits.sort(key=lambda h: (-h.block.weight, self._order[h.block.intent]))
-        return hits
+        return self._ranked(hits)
 
     def _phonetic(self, norm: str, stripped: str) -> list[_Hit]:
         """Templates and cues over toneless pinyin: 流了好多穴 still says 流了好多血."""
         if self._phonetic_blocks is None:
             self._phonetic_blocks = phonetic_blocks(self.data)
         key, key_stripped = phonetic_key(norm), phonetic_key(stripped)
-        blocks = self._phonetic_blocks
         vetoed = {b.intent for b in self._vetoes if b.pattern.search(norm)}
-        for block in (b for b in blocks if b.mode == "veto"):
-            m = block.pattern.search(key)
-            if m is not None and _mostly_written_alike(m, norm, block.chars):
-                vetoed.add(block.intent)
         hits: list[_Hit] = []
-        for block in blocks:
-            if block.mode == "veto" or (block.mode == "contains" and block.intent in vetoed):
+        for block in self._phonetic_blocks:
+            if block.mode == "veto":
+                m, on_stripped = block.pattern.search(key), False
+            else:
+                m, on_stripped = _find(block, key, key_stripped)
+            if m is None or not _mostly_written_alike(m, stripped if on_stripped else norm, block):
                 continue
-            find = block.pattern.fullmatch if block.mode == "whole" else block.pattern.search
-            m = find(key)
-            said = norm
-            if m is None and block.uses_time and key_stripped != key:
-                m, said = find(key_stripped), stripped
-            if m is not None and _mostly_written_alike(m, said, block.chars):
+            if block.mode == "veto":
+                vetoed.add(block.intent)
+            else:
                 hits.append(_Hit(block, m))
-        hits.sort(key=lambda h: (-h.block.weight, self._order[h.block.intent]))
-        return hits
+        kept = [h for h in hits if h.block.mode == "whole" or h.block.intent not in vetoed]
+        return self._ranked(kept)
+
+    def _ranked(self, hits: list[_Hit]) -> list[_Hit]:
+        """Highest weight first; ties go to the intent listed first (emergency)."""
+        return sorted(hits, key=lambda h: (-h.block.weight, self._order[h.block.intent]))
 
     def _fuzzy_key(self, text: str) -> str:
         if self.data.spaced:
             return text.lower()
         return " ".join(syllables(text))
 
-    def _fuzzy(self, norm: str) -> tuple[str, float, str] | None:
+    def _fuzzy(self, norm: str) -> tuple[str, float] | None:
         if not self._sample_keys:
             return None
         key = self._fuzzy_key(normalize_key(norm, self.data.spaced))
@@ -211,10 +204,20 @@ class IntentParser:
         if best is None:
             return None
         _, score, index = best
-        return self._sample_intents[index], round(score / 100 * 0.9, 2), "fuzzy"
+        return self._sample_intents[index], round(score / 100 * 0.9, 2)
 
 
-def _mostly_written_alike(m: re.Match[str], said: str, chars: frozenset[str]) -> bool:
+def _find(block: Block, text: str, stripped: str) -> tuple[re.Match[str] | None, bool]:
+    """Full match (whole blocks) or search (cues, vetoes) of ``text``; blocks of intents with
+    a time slot are tried again on the text without its time words. The flag says which."""
+    find = block.pattern.fullmatch if block.mode == "whole" else block.pattern.search
+    m = find(text)
+    if m is None and block.uses_time and stripped and stripped != text:
+        return find(stripped), True
+    return m, False
+
+
+def _mostly_written_alike(m: re.Match[str], said: str, block: Block) -> bool:
     """At least half the matched characters (slots aside) are the block's own characters.
 
     A recognition error replaces some characters of a phrase, not all of them: 厉氦 keeps
@@ -228,7 +231,7 @@ def _mostly_written_alike(m: re.Match[str], said: str, chars: frozenset[str]) ->
             inside.update(range(first, last))
     start, end = key.count(" ", 0, m.start()), key.count(" ", 0, m.end())
     own = [said[i] for i in range(start, min(end, len(said))) if i not in inside]
-    alike = sum(c in chars for c in own)
+    alike = sum(c in block.chars for c in own)
     return alike >= 1 and 2 * alike >= len(own)
 
 

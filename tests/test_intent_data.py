@@ -95,33 +95,32 @@ def test_hassil_loads_the_data_and_agrees_on_whole_templates(lang: str) -> None:
     assert checked > 0
 
 
+def _language(root: Path, file: str, content: str, slots: str) -> Path:
+    """A one-file Mandarin data folder with its slots.yaml, for loader error tests."""
+    (root / "zh").mkdir()
+    (root / "zh" / file).write_text(content, encoding="utf-8")
+    (root / "slots.yaml").write_text(slots, encoding="utf-8")
+    return root
+
+
+ONE_INTENT = 'language: zh\nintents:\n  {name}:\n    data:\n      - sentences: ["{text}"]\n'
+
+
 def test_question_mark_in_a_template_is_refused(tmp_path: Path) -> None:
-    for name in ("zh",):
-        folder = tmp_path / name
-        folder.mkdir()
-        (folder / "ask_time.yaml").write_text(
-            'language: zh\nintents:\n  ask_time:\n    data:\n      - sentences: ["几点(了)?"]\n',
-            encoding="utf-8",
-        )
-    (tmp_path / "slots.yaml").write_text("intents:\n  ask_time: []\n", encoding="utf-8")
+    content = ONE_INTENT.format(name="ask_time", text="几点(了)?")
+    root = _language(tmp_path, "ask_time.yaml", content, "intents:\n  ask_time: []\n")
     with pytest.raises(IntentDataError, match=r"ask_time\.yaml.*\[words\]"):
-        load_language("zh", tmp_path)
+        load_language("zh", root)
 
 
 def test_unknown_intent_in_data_is_refused(tmp_path: Path) -> None:
-    (tmp_path / "zh").mkdir()
-    (tmp_path / "zh" / "x.yaml").write_text(
-        'language: zh\nintents:\n  tell_joke:\n    data:\n      - sentences: ["讲个笑话"]\n',
-        encoding="utf-8",
-    )
-    (tmp_path / "slots.yaml").write_text("intents:\n  ask_time: []\n", encoding="utf-8")
+    content = ONE_INTENT.format(name="tell_joke", text="讲个笑话")
+    root = _language(tmp_path, "x.yaml", content, "intents:\n  ask_time: []\n")
     with pytest.raises(IntentDataError, match=r"tell_joke.*slots\.yaml"):
-        load_language("zh", tmp_path)
+        load_language("zh", root)
 
 
 def test_broken_yaml_names_the_file(tmp_path: Path) -> None:
-    (tmp_path / "zh").mkdir()
-    (tmp_path / "zh" / "x.yaml").write_text("language: zh\nintents: [unclosed\n", encoding="utf-8")
-    (tmp_path / "slots.yaml").write_text("intents: {}\n", encoding="utf-8")
+    root = _language(tmp_path, "x.yaml", "language: zh\nintents: [unclosed\n", "intents: {}\n")
     with pytest.raises(IntentDataError, match=r"x\.yaml"):
-        load_language("zh", tmp_path)
+        load_language("zh", root)
