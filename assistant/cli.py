@@ -18,8 +18,10 @@ from typing import Annotated, TextIO
 import typer
 
 from assistant import __version__
+from assistant.app import build
 from assistant.config import LANGUAGES, Settings, load_settings
 from assistant.errors import AssistantError, ConfigError
+from assistant.runner import Events, run_text
 from intents import IntentParser, ParseResult
 
 app = typer.Typer(
@@ -37,6 +39,10 @@ LangOption = Annotated[
 
 def _settings(lang: str | None) -> Settings:
     settings, _ = load_settings()
+    return _settings_with(settings, lang)
+
+
+def _settings_with(settings: Settings, lang: str | None) -> Settings:
     if lang is not None and lang not in LANGUAGES:
         raise ConfigError(f"--lang `{lang}` is not supported: write one of {', '.join(LANGUAGES)}")
     return replace(settings, lang=lang or settings.lang)
@@ -112,23 +118,51 @@ def run(
             "text mode is the only mode.",
         ),
     ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per reply: key, text, urgent.")
+    ] = False,
+    linger: Annotated[
+        float,
+        typer.Option(
+            "--linger",
+            help="At the end of input, keep sending for up to this many seconds until "
+            "nothing is pending (default: stop at once; the outbox keeps the rest).",
+        ),
+    ] = 0.0,
 ) -> None:
     """Start the assistant. Text mode: type what the elder would say, read the reply."""
     del text_mode  # speech input arrives with the audio pipeline
-    settings = _settings(lang)
-    parser = IntentParser.load(settings.lang, settings.tz)
-    prompt = "请说（Ctrl-D 结束）> " if settings.lang == "zh" else "Say something (Ctrl-D ends)> "
+    settings, paths = load_settings()
+    settings = _settings_with(settings, lang)
+    events = Events()
+    assistant = build(settings, paths, events.relay)
     interactive = sys.stdin.isatty()
-    while True:
-        if interactive:
-            sys.stdout.write(prompt)
-            sys.stdout.flush()
-        line = sys.stdin.readline()
-        if not line:
-            break
-        result = parser.parse(line.rstrip("\r\n"))
-        sys.stdout.write(describe(result) + "\n")
-        sys.stdout.flush()
+    zh = settings.lang == "zh"
+    prompt = ("请说（Ctrl-D 结束）> " if zh else "Say something (Ctrl-D ends)> ") if interactive else ""
+    assistant.start()
+    try:
+        run_text(
+            assistant, events, _lines(sys.stdin), sys.stdout, as_json=as_json, prompt=prompt,
+            label="小安：" if zh else "XiaoAn: ", linger_s=linger,
+        )  # fmt: skip
+    finally:
+        assistant.stop()
+
+
+@app.command(
+    "platform-server",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True,
+                      "help_option_names": []},
+)  # fmt: skip
+def platform_server(ctx: typer.Context) -> None:
+    """Run the reference care-platform server (for development, tests and demos).
+
+    Options: --host, --port, --db FILE, --admin-token TOKEN, --device ID=SECRET_HEX
+    (repeatable); --help lists them.
+    """
+    from assistant import platform_server as server
+
+    raise typer.Exit(server.main(list(ctx.args)))
 
 
 def version_callback(value: bool) -> None:

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
+import stat
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
@@ -65,6 +68,47 @@ class Settings:
     log_level: str = "WARNING"
     """Log level of the assistant's own log: DEBUG, INFO, WARNING or ERROR."""
 
+    address_form: str = ""
+    """How XiaoAn addresses the elder (王奶奶); empty: no form of address."""
+
+    elder_name: str = ""
+    """The elder's full name (王秀英), for the summaries service providers read."""
+
+    elder_address: str = ""
+    """Where the elder lives (3栋2单元501), for the summaries service providers read."""
+
+    platform_url: str = ""
+    """Base URL of the care platform; ``https://`` (``http://`` only for 127.0.0.1 or
+    localhost, the reference server). Empty: requests wait in the outbox."""
+
+    platform_lang: str = "zh"
+    """Language of the one-line summaries that service providers read: ``zh`` or ``en``."""
+
+    device_id: str = ""
+    """This device's id at the platform."""
+
+    device_secret: str = field(default="", repr=False)
+    """The per-device signing secret (hex). Prefer ``device_secret_file``."""
+
+    device_secret_file: str = "device_secret"
+    """File holding the secret (mode 0600), relative to ``XIAOAN_HOME``."""
+
+    emergency_ack_timeout_s: float = 30.0
+    """Seconds an emergency may go unacknowledged before XiaoAn says so and asks the
+    platform to notify the family (seconds)."""
+
+    followup_timeout_s: float = 10.0
+    """Seconds XiaoAn waits for the answer to its question before asking once more."""
+
+    request_timeout_s: float = 5.0
+    """Timeout of one HTTP request to the platform (seconds)."""
+
+    read_timeout_s: float = 2.0
+    """Timeout of a lookup the elder waits for (menu, status), before the cache (seconds)."""
+
+    retention_days: int = 30
+    """Days a delivered request is kept in the outbox before it is purged."""
+
     @property
     def tz(self) -> ZoneInfo:
         """The timezone as a ``ZoneInfo``."""
@@ -88,11 +132,52 @@ def _check_log_level(value: str) -> str | None:
     return None if value.upper() in levels else f"write one of: {', '.join(levels)}"
 
 
+def _check_url(value: str) -> str | None:
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme == "https" and parts.hostname:
+        return None
+    if parts.scheme == "http" and parts.hostname in _LOOPBACK:
+        return None
+    return "write an https:// URL (http:// is allowed only for 127.0.0.1 or localhost)"
+
+
+def _check_secret(value: str) -> str | None:
+    if not value:
+        return None
+    return None if _HEX.fullmatch(value) else "write the secret as hexadecimal digits"
+
+
+def _check_positive(value: str) -> str | None:
+    try:
+        number = float(value)
+    except ValueError:
+        return "write a number of seconds, e.g. 30"
+    return None if number > 0 else "write a number above 0"
+
+
+def _check_days(value: str) -> str | None:
+    return None if value.isdigit() and int(value) > 0 else "write a whole number of days, e.g. 30"
+
+
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+_HEX = re.compile(r"[0-9a-fA-F]{16,}")
 _CHECKS: dict[str, Callable[[str], str | None]] = {
     "lang": _check_lang,
+    "platform_lang": _check_lang,
     "timezone": _check_timezone,
     "log_level": _check_log_level,
+    "platform_url": _check_url,
+    "device_secret": _check_secret,
+    "emergency_ack_timeout_s": _check_positive,
+    "followup_timeout_s": _check_positive,
+    "request_timeout_s": _check_positive,
+    "read_timeout_s": _check_positive,
+    "retention_days": _check_days,
 }
+_SECRETS = frozenset({"device_secret"})
+"""Settings that never come from the site file (which is not 0600): environment or file."""
 
 
 def default_home(env: Mapping[str, str]) -> Path:
@@ -109,12 +194,56 @@ def load_settings(env: Mapping[str, str] | None = None) -> tuple[Settings, Paths
     values: dict[str, str] = {}
     if paths.config_file.exists():
         values.update(_read_file(paths.config_file))
-    for field in fields(Settings):
-        name = _ENV_PREFIX + field.name.upper()
+    for f in fields(Settings):
+        name = _ENV_PREFIX + f.name.upper()
         if name in env:
-            values[field.name] = env[name]
-            _check(field.name, env[name], f"environment variable {name}")
-    return Settings(**values), paths
+            values[f.name] = env[name]
+            _check(f.name, env[name], f"environment variable {name}")
+    if "device_secret" not in values:
+        secret_file = paths.home / values.get("device_secret_file", Settings.device_secret_file)
+        values["device_secret"] = read_secret(secret_file)
+    return Settings(**_typed(values)), paths
+
+
+def read_secret(path: Path) -> str:
+    """The device secret from its file ("" when there is none); the file must be 0600."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return ""
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot be read ({err}): fix its permissions") from err
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise ConfigError(
+            f"{path}: the device secret is readable by others: run `chmod 600 {path}`"
+        )
+    value = path.read_text(encoding="utf-8").strip()
+    message = _check_secret(value)
+    if message:
+        raise ConfigError(f"{path}: the device secret is not valid: {message}")
+    return value
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically, readable by its owner only (mode 0600)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(temporary, path)
+
+
+def _typed(values: Mapping[str, str]) -> dict[str, Any]:
+    """Checked strings converted to each field's type (str, int or float)."""
+    types = {f.name: f.type for f in fields(Settings)}
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        kind = types[name]
+        out[name] = int(value) if kind == "int" else float(value) if kind == "float" else value
+    return out
 
 
 def _read_file(path: Path) -> dict[str, str]:
@@ -139,7 +268,13 @@ def _read_file(path: Path) -> dict[str, str]:
             hint = f"did you mean `{close[0]}`?" if close else f"known: {', '.join(known)}"
             problems.append(f"{where}: unknown setting `{key}`: {hint}")
             continue
-        message = _CHECKS[key](str(value))
+        if key in _SECRETS:
+            problems.append(
+                f"{where}: `{key}` does not belong in this file: put the secret in the file "
+                f"named by device_secret_file (mode 0600) or in XIAOAN_{key.upper()}"
+            )
+            continue
+        message = _CHECKS[key](str(value)) if key in _CHECKS else None
         if message:
             problems.append(f"{where}: {key} `{value}` is not valid: {message}")
         values[key] = str(value)
@@ -156,6 +291,6 @@ def _line_of(data: Any, key: object) -> int:
 
 
 def _check(name: str, value: str, where: str) -> None:
-    message = _CHECKS[name](value)
+    message = _CHECKS[name](value) if name in _CHECKS else None
     if message:
         raise ConfigError(f"{where}: `{value}` is not a valid {name}: {message}")

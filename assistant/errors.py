@@ -4,7 +4,9 @@
 
     AssistantError            anything the assistant reports to a person (exit code 1)
     ├── ConfigError           a settings file or variable is wrong (exit code 2)
-    └── IntentDataError       the sentence data shipped with the package is broken (exit 3)
+    ├── IntentDataError       the sentence data shipped with the package is broken (exit 3)
+    ├── ResponseDataError     the reply texts shipped with the package are broken (exit 3)
+    └── StorageError          the local database cannot be opened or written (exit 4)
 
 Third-party errors are translated into these at the boundary; ``assert`` is used only for
 programmer mistakes. Every message names the file (and line, when there is one) and the fix.
@@ -29,3 +31,15 @@ class IntentDataError(AssistantError):
     """Intent sentence data (YAML under ``intents/<lang>/``) is invalid."""
 
     exit_code = 3
+
+
+class ResponseDataError(AssistantError):
+    """Reply texts (YAML under ``skills/responses/``) are invalid."""
+
+    exit_code = 3
+
+
+class StorageError(AssistantError):
+    """The local database (``$XIAOAN_HOME/data/xiaoan.db``) cannot be opened or written."""
+
+    exit_code = 4

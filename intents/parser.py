@@ -33,7 +33,7 @@ from intents import time_en, time_zh
 from intents.data import Block, LanguageData, load_language, phonetic_blocks
 from intents.homophones import HomophoneCorrector, syllables
 from intents.normalize import Normalizer
-from intents.results import IntentMatch, NotRecognized, ParseResult
+from intents.results import IntentMatch, NotRecognized, ParseResult, SlotValue
 from intents.slots import AS_SAID_LISTS, SlotFiller, Utterance
 from intents.templates import Capture, normalize_key, phonetic_key
 from intents.timefacts import resolve
@@ -119,6 +119,30 @@ class IntentParser:
             or (isinstance(result, NotRecognized) and isinstance(second, IntentMatch))
             else result
         )
+
+    def clean(self, text: str) -> str:
+        """The utterance normalised, without wake word and filler words (a free-text answer)."""
+        return self._normalizer.strip(self._normalizer.clean(text))
+
+    def slots_for(self, text: str, intent: str, now: datetime | None = None) -> dict[str, SlotValue]:
+        """The slots of ``intent`` found in ``text`` without matching an intent: the answer
+        to a follow-up question (您想什么时候来？ → 明天上午) fills the intent being asked."""
+        now = now or datetime.now(self._tz)
+        cleaned = self._normalizer.clean(text)
+        readings = [cleaned]
+        if self._corrector is not None:
+            readings.append(self._corrector.correct(cleaned))
+        for reading in readings:
+            norm = self._normalizer.strip(reading)
+            if not norm:
+                continue
+            facts = self._time(norm)
+            stripped = _without(norm, facts.spans, self.data.spaced)
+            utterance = Utterance(norm, stripped, facts, resolve(facts, now))
+            slots = self._filler.fill(intent, utterance, {}, {})
+            if slots:
+                return slots
+        return {}
 
     def _understand(self, text: str, norm: str, now: datetime) -> ParseResult:
         if not norm:

@@ -1,0 +1,91 @@
+"""Wiring: settings in, a ready ``Assistant`` out (database, outbox, senders, dialogue).
+
+Nothing is started at import; ``Assistant.start()`` starts the two senders. Without a
+platform URL, device id and secret, requests wait in the outbox (and XiaoAn says so
+truthfully: 已记录，正在联系).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from assistant.config import Paths, Settings
+from assistant.dialogue import Dialogue
+from assistant.lookups import CachedLookups
+from assistant.outbox import EMERGENCY_LANE, OTHER_LANE, Outbox
+from assistant.platform import PlatformClient
+from assistant.relay import Relay, RelayEvent
+from assistant.state import DeviceState
+from assistant.storage import Database
+from intents import IntentParser
+from skills.registry import SkillSet
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass
+class Assistant:
+    """The parts of a running XiaoAn that the loop talks to."""
+
+    dialogue: Dialogue
+    outbox: Outbox
+    relays: tuple[Relay, ...]
+
+    def start(self) -> None:
+        """Start the senders."""
+        for relay in self.relays:
+            relay.start()
+
+    def stop(self) -> None:
+        """Stop the senders (an attempt under way finishes first)."""
+        for relay in self.relays:
+            relay.stop()
+
+    def wake_senders(self) -> None:
+        """Look at the outbox now."""
+        for relay in self.relays:
+            relay.wake()
+
+
+def client_for(
+    settings: Settings, timeout_s: float | None = None, clock: Callable[[], float] = time.time
+) -> PlatformClient | None:
+    """A platform client, or None when the device is not paired yet."""
+    if not (settings.platform_url and settings.device_id and settings.device_secret):
+        return None
+    return PlatformClient(
+        settings.platform_url, settings.device_id, bytes.fromhex(settings.device_secret),
+        timeout_s or settings.request_timeout_s, clock,
+    )  # fmt: skip
+
+
+def build(
+    settings: Settings,
+    paths: Paths,
+    on_event: Callable[[RelayEvent], None],
+    clock: Callable[[], float] = time.time,
+    parser: IntentParser | None = None,
+) -> Assistant:
+    """Everything XiaoAn needs, built from its settings; ``on_event`` hears the senders."""
+    db = Database(paths.data_dir / "xiaoan.db").create()
+    outbox = Outbox(db)
+    if not settings.platform_url:
+        _LOGGER.warning("no platform configured: requests wait in the outbox")
+    relays = tuple(
+        Relay(outbox, client_for(settings, clock=clock), lane=lane, clock=clock, on_event=on_event,
+              retention_s=settings.retention_days * 86400.0)
+        for lane in (EMERGENCY_LANE, OTHER_LANE)
+    )  # fmt: skip
+    state = DeviceState(db, outbox, clock, settings.tz)
+    lookups = CachedLookups(client_for(settings, settings.read_timeout_s, clock), db, clock,
+                            settings.read_timeout_s)  # fmt: skip
+    parser = parser or IntentParser.load(settings.lang, settings.tz)
+    skills = SkillSet.discover().require([*parser.data.slot_names, "unknown"])
+    assistant = Assistant(None, outbox, relays)  # type: ignore[arg-type]
+    assistant.dialogue = Dialogue(
+        settings, parser, skills, outbox, state, lookups, clock, assistant.wake_senders
+    )
+    return assistant

@@ -1,0 +1,316 @@
+"""The dialogue: one utterance in, what to say out, through an explicit state machine.
+
+States (transitions only in ``_enter``, each logged)::
+
+    IDLE ──skill asks for a slot──► ASKING ──answer fills it──► (the skill again)
+    IDLE ──skill asks yes/no─────► CONFIRMING ──yes──► on_yes / ──no──► on_no
+    ASKING | CONFIRMING ──cancel──► IDLE (好的，不办了)
+    ASKING | CONFIRMING ──no answer for followup_timeout_s──► ask once more ──► IDLE
+    any ──emergency──► the emergency skill at once, whatever was open
+
+Receives utterances (``hear``), the passing of time (``tick``) and the sender's events
+(``on_relay``); emits ``Say`` values. A follow-up question's answer needs no wake word
+(``expects_answer``). Whatever a skill sends or records is committed to the outbox
+*before* the reply is returned; the sender is woken afterwards. Not thread-safe: one
+loop calls it (``assistant.runner``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import Enum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from assistant.config import Settings
+from assistant.errors import StorageError
+from assistant.outbox import Outbox, OutboxRow, Record
+from assistant.relay import Delivered, Parked, RelayEvent
+from assistant.replies import Replies
+from assistant.state import DeviceState
+from intents import IntentParser
+from skills.base import (
+    AddReminder, Ask, Confirm, Context, Handled, Outcome, Outgoing, PlatformLookups,
+    RepeatLast, Reply, SkillRequest, Snooze, VolumeStep,
+)  # fmt: skip
+from skills.registry import SkillSet
+
+_LOGGER = logging.getLogger(__name__)
+FREE_TEXT_SLOTS = frozenset({"what", "contact", "note"})
+"""Slots whose answer is taken as said when no finder recognises it."""
+
+
+class State(Enum):
+    """Where the conversation is."""
+
+    IDLE = "idle"
+    ASKING = "asking"
+    CONFIRMING = "confirming"
+
+
+@dataclass(frozen=True)
+class Say:
+    """Something to say, by reply key (for tests and logs) and as text."""
+
+    key: str
+    text: str
+    urgent: bool = False
+    """Emergency news: said even over other speech."""
+
+
+@dataclass(frozen=True)
+class _Open:
+    """The question that is waiting for its answer."""
+
+    outcome: Ask | Confirm
+    asked_at: float
+    asked_twice: bool = False
+
+
+class Dialogue:
+    """XiaoAn's side of the conversation with one elder."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        parser: IntentParser,
+        skills: SkillSet,
+        outbox: Outbox,
+        state: DeviceState,
+        lookups: PlatformLookups,
+        clock: Callable[[], float],
+        wake_sender: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._settings = settings
+        self._parser = parser
+        self._skills = skills
+        self._outbox = outbox
+        self._state = state
+        self._lookups = lookups
+        self._clock = clock
+        self._wake_sender = wake_sender
+        self._tz = ZoneInfo(settings.timezone)
+        self._replies = Replies.load(settings.lang, settings.address_form)
+        self._summaries = (
+            self._replies
+            if settings.platform_lang == settings.lang
+            else Replies.load(settings.platform_lang)
+        )
+        self._open: _Open | None = None
+        self._last: Say | None = None
+        self._announced: set[str] = set()
+        """Emergency keys whose missing acknowledgement was already said."""
+
+    @property
+    def state(self) -> State:
+        """The state of the conversation."""
+        if self._open is None:
+            return State.IDLE
+        return State.ASKING if isinstance(self._open.outcome, Ask) else State.CONFIRMING
+
+    @property
+    def expects_answer(self) -> bool:
+        """Whether the next utterance answers a question (no wake word needed)."""
+        return self._open is not None
+
+    def hear(self, text: str) -> list[Say]:
+        """React to one utterance."""
+        now = self._now()
+        match = self._parser.parse(text, now)
+        _LOGGER.debug("heard intent %s in state %s", match.intent, self.state.value)
+        if match.intent == "emergency" or self._open is None:
+            self._enter(None, "new request")
+            return self._run(match.intent, match.slots, text, now)
+        if match.intent == "cancel":
+            self._enter(None, "cancelled")
+            return [self._say(Reply("dialogue.cancelled"), now)]
+        if isinstance(self._open.outcome, Confirm):
+            return self._answer_confirm(self._open.outcome, match.intent, match.slots, text, now)
+        return self._answer_ask(self._open.outcome, match.intent, match.slots, text, now)
+
+    def tick(self) -> list[Say]:
+        """Let time pass: a question unanswered, an emergency unacknowledged."""
+        now = self._now()
+        out = self._emergency_overdue(now)
+        pending = self._open
+        if pending is None or self._clock() - pending.asked_at < self._settings.followup_timeout_s:
+            return out
+        if pending.asked_twice:
+            self._enter(None, "no answer")
+            return [*out, self._say(Reply("dialogue.gave_up"), now)]
+        self._open = replace(pending, asked_at=self._clock(), asked_twice=True)
+        again = self._replies.say(Reply("dialogue.again"), now)
+        question = self._replies.say(pending.outcome.reply, now)
+        return [*out, self._remember(Say(pending.outcome.reply.key, again + question))]
+
+    def on_relay(self, event: RelayEvent) -> list[Say]:
+        """The sender delivered or parked a request: tell the elder what matters."""
+        now = self._now()
+        row = event.row
+        if isinstance(event, Parked):
+            return [self._say(Reply("relay.parked"), now)]
+        if not isinstance(event, Delivered):
+            return []
+        if row.kind == "emergency":
+            return [self._say(Reply("emergency.acknowledged"), now, urgent=True)]
+        key = f"delivered.{row.kind}"
+        if key in self._replies.texts and self._open is None:
+            return [self._say(Reply(key, row.fields), now)]
+        return []
+
+    # --- running skills -------------------------------------------------------------
+
+    def _run(self, intent: str, slots: Any, text: str, now: datetime) -> list[Say]:
+        skill = self._skills.for_intent(intent)
+        context = Context(now, self._settings.lang, self._state, self._lookups)
+        outcome = skill.handle(SkillRequest(intent, slots, text, context))
+        return self._act(outcome, now)
+
+    def _act(self, outcome: Outcome, now: datetime) -> list[Say]:
+        urgent = False
+        try:
+            if isinstance(outcome, Handled):
+                urgent = self._commit(outcome.relay, outcome.records, now)
+                self._apply(outcome, now)
+            else:
+                urgent = self._commit(outcome.relay, outcome.records, now) if isinstance(
+                    outcome, Confirm) else False  # fmt: skip
+        except StorageError:
+            _LOGGER.exception("could not commit a request; the elder is told to say it again")
+            self._enter(None, "storage failed")
+            return [self._say(Reply("storage.failed"), now, urgent=True)]
+        if isinstance(outcome, Handled):
+            self._enter(None, "handled")
+            if any(isinstance(e, RepeatLast) for e in outcome.effects) and self._last:
+                return [self._last]
+        else:
+            self._enter(_Open(outcome, self._clock()), f"asked {outcome.reply.key}")
+        return [self._say(outcome.reply, now, urgent=urgent)]
+
+    def _answer_confirm(
+        self, question: Confirm, intent: str, slots: Any, text: str, now: datetime
+    ) -> list[Say]:
+        if intent == "yes":
+            return self._act(question.on_yes, now)
+        if intent == "no":
+            return self._act(question.on_no, now)
+        if intent != "unknown":  # the elder moved on to something else
+            self._enter(None, "changed subject")
+            return self._run(intent, slots, text, now)
+        return self._not_understood(Reply("dialogue.yes_or_no"), now)
+
+    def _answer_ask(
+        self, question: Ask, intent: str, slots: Any, text: str, now: datetime
+    ) -> list[Say]:
+        value = self._fill(question, text, now)
+        if value is not None:
+            merged = {**question.slots, question.slot: value}
+            self._enter(None, "answered")
+            return self._run(question.intent, merged, text, now)
+        if intent not in ("unknown", "yes", "no", question.intent):
+            self._enter(None, "changed subject")
+            return self._run(intent, slots, text, now)
+        return self._not_understood(Reply("dialogue.not_understood"), now)
+
+    def _fill(self, question: Ask, text: str, now: datetime) -> Any:
+        found = self._parser.slots_for(text, question.intent, now)
+        if question.slot not in found:
+            known = " ".join(
+                self._replies.words.get(name, {}).get(str(v), "")
+                for name, v in question.slots.items()
+            ).strip()  # 血压 + 一百四十九十: the answer read with what is already known
+            if known:
+                found = self._parser.slots_for(f"{known} {text}", question.intent, now)
+        if question.slot in found:
+            return found[question.slot]
+        if question.slot in FREE_TEXT_SLOTS:
+            return self._parser.clean(text) or None
+        return None
+
+    def _not_understood(self, hint: Reply, now: datetime) -> list[Say]:
+        pending = self._open
+        assert pending is not None
+        if pending.asked_twice:
+            self._enter(None, "not understood twice")
+            return [self._say(Reply("dialogue.gave_up"), now)]
+        self._open = replace(pending, asked_at=self._clock(), asked_twice=True)
+        text = self._replies.say(hint, now) + self._replies.say(pending.outcome.reply, now)
+        return [self._remember(Say(hint.key, text))]
+
+    # --- side effects ---------------------------------------------------------------
+
+    def _commit(self, relay: Outgoing | None, records: tuple[Record, ...], now: datetime) -> bool:
+        """Write the request and records to disk (one transaction); True for emergencies."""
+        if relay is None:
+            if records:
+                self._outbox.record(records, self._clock())
+            return False
+        self.commit_request(relay, now, records)
+        return relay.priority == 0
+
+    def commit_request(
+        self, relay: Outgoing, now: datetime, records: tuple[Record, ...] = ()
+    ) -> OutboxRow:
+        """Commit one request with its summary, then wake the sender."""
+        body = {
+            "kind": relay.kind,
+            "created_at": now.isoformat(timespec="seconds"),
+            "priority": relay.priority,
+            "summary": self._summaries.summary(relay.kind, relay.fields, self._who(), now),
+            "fields": dict(relay.fields),
+            "lang": self._settings.lang,
+        }
+        row = self._outbox.add(relay.kind, relay.priority, body, self._clock(), records)
+        self._wake_sender()
+        return row
+
+    def _apply(self, handled: Handled, now: datetime) -> None:
+        for effect in handled.effects:
+            if isinstance(effect, VolumeStep):
+                self._state.step_volume(effect.step)
+            elif isinstance(effect, AddReminder):
+                self._state.add_reminder(effect.when, effect.what)
+            elif isinstance(effect, Snooze):
+                self._state.snooze(effect.minutes)
+
+    def _emergency_overdue(self, now: datetime) -> list[Say]:
+        active = self._state.active_emergency()
+        if active is None or active[1] or active[0] in self._announced:
+            return []
+        row = self._outbox.get(active[0])
+        if row is None or self._clock() - row.created_at < self._settings.emergency_ack_timeout_s:
+            return []
+        self._announced.add(active[0])
+        if not self._state.escalated(active[0]):
+            waited = round(self._clock() - row.created_at)
+            fields = {"emergency_key": active[0], "notify": "family", "waited_s": waited}
+            self.commit_request(Outgoing("emergency_escalation", fields, 0), now)
+        return [self._say(Reply("emergency.not_acknowledged"), now, urgent=True)]
+
+    # --- helpers --------------------------------------------------------------------
+
+    def _enter(self, pending: _Open | None, why: str) -> None:
+        before = self.state
+        self._open = pending
+        if self.state is not before:
+            _LOGGER.debug("dialogue %s → %s (%s)", before.value, self.state.value, why)
+
+    def _say(self, reply: Reply, now: datetime, urgent: bool = False) -> Say:
+        return self._remember(Say(reply.key, self._replies.say(reply, now), urgent))
+
+    def _remember(self, say: Say) -> Say:
+        self._last = say
+        return say
+
+    def _who(self) -> str:
+        s = self._settings
+        zh = s.platform_lang == "zh"
+        name = s.elder_name or ("（未登记姓名）" if zh else "(name not registered)")
+        home = s.elder_address or (f"设备 {s.device_id}" if zh else f"device {s.device_id}")
+        return f"老人{name}（{home}）" if zh else f"{name} ({home})"
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self._clock(), self._tz)

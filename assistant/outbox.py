@@ -1,0 +1,216 @@
+"""The outbox: every request for the care platform, committed to disk before the elder
+hears that it was taken, and drained by ``assistant.relay``.
+
+Receives ``Outgoing`` requests (with local ``records`` written in the same transaction);
+emits ``OutboxRow`` values for the sender, most urgent first. A row's life::
+
+    pending ──(2xx)──────────────► delivered ──(retention)──► purged
+       │  └─(408/409/429/5xx, network: next_at = now + backoff)─┘
+       └─(other 4xx, not an emergency)──► parked  ──(technician: retry)──► pending
+                                                   ──(technician: drop, reason)──► dropped
+
+The idempotency key is made once, when the row is written, and sent on every attempt, so
+a retry after a lost answer is stored once by the platform.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from assistant.storage import Database, dumps, transaction
+
+PENDING, DELIVERED, PARKED, DROPPED = "pending", "delivered", "parked", "dropped"
+EMERGENCY_PRIORITY = 0
+"""Priority of emergencies and their follow-ups: sent before everything else."""
+
+Lane = tuple[int, int]
+"""A range of priorities (lowest, highest) that one sender drains."""
+ALL: Lane = (0, 9)
+EMERGENCY_LANE: Lane = (EMERGENCY_PRIORITY, EMERGENCY_PRIORITY)
+"""Emergencies have a sender of their own, so no other request can hold one up."""
+OTHER_LANE: Lane = (EMERGENCY_PRIORITY + 1, 9)
+
+
+@dataclass(frozen=True)
+class Record:
+    """A local history entry written with the request (a health reading, a dose taken)."""
+
+    kind: str
+    data: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """One request in the outbox."""
+
+    id: int
+    key: str
+    """The Idempotency-Key, the same on every attempt."""
+    kind: str
+    priority: int
+    body: dict[str, Any]
+    created_at: float
+    state: str
+    attempts: int
+    next_at: float
+    last_error: str
+    platform_id: str
+    delivered_at: float | None
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        """The request's structured, kind-specific fields."""
+        value = self.body.get("fields", {})
+        return value if isinstance(value, dict) else {}
+
+
+class Outbox:
+    """Requests waiting for, or delivered to, the platform, in ``Database``."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def add(
+        self, kind: str, priority: int, body: Mapping[str, Any], now: float,
+        records: Iterable[Record] = (),
+    ) -> OutboxRow:  # fmt: skip
+        """Commit a new request (and its records) to disk; returns its row."""
+        key = str(uuid.uuid4())
+        with self._db.connect() as conn, transaction(conn):
+            cur = conn.execute(
+                "INSERT INTO outbox (key, kind, priority, body, created_at, next_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (key, kind, priority, dumps(dict(body)), now, now),
+            )
+            _insert_records(conn, records, now, key)
+            row = conn.execute("SELECT * FROM outbox WHERE id = ?", (cur.lastrowid,)).fetchone()
+        return _row(row)
+
+    def record(self, records: Iterable[Record], now: float) -> None:
+        """Commit local records that go with no request."""
+        with self._db.connect() as conn, transaction(conn):
+            _insert_records(conn, records, now, "")
+
+    def next_due(self, now: float, lane: Lane = ALL) -> OutboxRow | None:
+        """The most urgent pending row of ``lane`` whose time has come (emergencies first)."""
+        return self._one(
+            "SELECT * FROM outbox WHERE state = ? AND next_at <= ? AND priority BETWEEN ? AND ?"
+            " ORDER BY priority, next_at, id LIMIT 1",
+            (PENDING, now, *lane),
+        )
+
+    def next_wakeup(self, lane: Lane = ALL) -> float | None:
+        """When the earliest pending row of ``lane`` is due (None: nothing pending)."""
+        with self._db.connect() as conn:
+            value = conn.execute(
+                "SELECT MIN(next_at) FROM outbox WHERE state = ? AND priority BETWEEN ? AND ?",
+                (PENDING, *lane),
+            ).fetchone()[0]
+        return float(value) if value is not None else None
+
+    def get(self, key: str) -> OutboxRow | None:
+        """The row with this idempotency key."""
+        return self._one("SELECT * FROM outbox WHERE key = ?", (key,))
+
+    def latest(self, kinds: Iterable[str], limit: int = 50) -> list[OutboxRow]:
+        """The newest rows of these kinds, newest first (dropped rows left out)."""
+        names = list(kinds)
+        marks = ",".join("?" * len(names))
+        with self._db.connect() as conn:
+            rows = conn.execute(
+                f"SELECT * FROM outbox WHERE kind IN ({marks}) AND state != ?"
+                " ORDER BY id DESC LIMIT ?",
+                (*names, DROPPED, limit),
+            ).fetchall()
+        return [_row(r) for r in rows]
+
+    def all(self, states: Iterable[str] = (PENDING, PARKED)) -> list[OutboxRow]:
+        """Rows in these states, oldest first."""
+        names = list(states)
+        marks = ",".join("?" * len(names))
+        with self._db.connect() as conn:
+            rows = conn.execute(
+                f"SELECT * FROM outbox WHERE state IN ({marks}) ORDER BY id", names
+            ).fetchall()
+        return [_row(r) for r in rows]
+
+    def delivered(self, row: OutboxRow, platform_id: str, now: float) -> None:
+        """The platform stored the request."""
+        self._update(
+            row, "state = ?, platform_id = ?, delivered_at = ?, attempts = attempts + 1,"
+            " last_error = ''", (DELIVERED, platform_id, now),
+        )  # fmt: skip
+
+    def retry_later(self, row: OutboxRow, error: str, next_at: float) -> None:
+        """The attempt failed; try again at ``next_at``."""
+        self._update(row, "attempts = attempts + 1, last_error = ?, next_at = ?", (error, next_at))
+
+    def park(self, row: OutboxRow, reason: str) -> None:
+        """The platform refused the request; keep it, with the reason, for a technician."""
+        self._update(row, "state = ?, attempts = attempts + 1, last_error = ?", (PARKED, reason))
+
+    def requeue(self, key: str, now: float) -> bool:
+        """A technician sends a parked request again; False when there is no such row."""
+        return self._set_state(key, PENDING, "next_at = ?", (now,), from_state=PARKED)
+
+    def drop(self, key: str, reason: str) -> bool:
+        """A technician gives a request up; the row and the reason stay on record."""
+        return self._set_state(key, DROPPED, "last_error = ?", (f"dropped: {reason}",))
+
+    def purge(self, delivered_before: float) -> int:
+        """Forget delivered rows older than the retention period; returns how many."""
+        with self._db.connect() as conn, transaction(conn):
+            cur = conn.execute(
+                "DELETE FROM outbox WHERE state = ? AND delivered_at < ?",
+                (DELIVERED, delivered_before),
+            )
+        return cur.rowcount
+
+    def counts(self) -> dict[str, int]:
+        """How many rows are in each state."""
+        with self._db.connect() as conn:
+            rows = conn.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state").fetchall()
+        out = {PENDING: 0, DELIVERED: 0, PARKED: 0, DROPPED: 0}
+        out.update({r[0]: int(r[1]) for r in rows})
+        return out
+
+    def _one(self, sql: str, args: tuple[Any, ...]) -> OutboxRow | None:
+        with self._db.connect() as conn:
+            row = conn.execute(sql, args).fetchone()
+        return _row(row) if row is not None else None
+
+    def _update(self, row: OutboxRow, assignments: str, args: tuple[Any, ...]) -> None:
+        with self._db.connect() as conn, transaction(conn):
+            conn.execute(f"UPDATE outbox SET {assignments} WHERE id = ?", (*args, row.id))
+
+    def _set_state(
+        self, key: str, state: str, extra: str, args: tuple[Any, ...], from_state: str = ""
+    ) -> bool:
+        guard = " AND state = ?" if from_state else " AND state != ?"
+        with self._db.connect() as conn, transaction(conn):
+            cur = conn.execute(
+                f"UPDATE outbox SET state = ?, {extra} WHERE key = ?{guard}",
+                (state, *args, key, from_state or DELIVERED),
+            )
+        return cur.rowcount == 1
+
+
+def _insert_records(
+    conn: sqlite3.Connection, records: Iterable[Record], now: float, key: str
+) -> None:
+    for record in records:
+        conn.execute(
+            "INSERT INTO records (kind, at, data, outbox_key) VALUES (?, ?, ?, ?)",
+            (record.kind, now, dumps(dict(record.data)), key),
+        )
+
+
+def _row(row: sqlite3.Row) -> OutboxRow:
+    values = dict(row)
+    values["body"] = json.loads(values["body"])
+    return OutboxRow(**values)

@@ -1,0 +1,119 @@
+"""The text-mode loop: stdin lines in, XiaoAn's replies out, senders in the background.
+
+One thread owns the dialogue; stdin lines, the senders' events and the passing of time
+reach it through one queue, so the dialogue needs no locks. Replies are printed as
+``小安：…`` lines, or one JSON object per reply with ``--json``
+(``{"key", "text", "urgent"}``). At the end of input the loop stops at once (what is
+not sent yet stays in the outbox and goes out on the next start), or, with
+``linger_s``, keeps sending and printing for up to that long until nothing is pending.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TextIO
+
+from assistant.app import Assistant
+from assistant.dialogue import Say
+from assistant.relay import RelayEvent
+
+TICK_S = 0.2
+"""How often the loop looks at the time when nothing else happens."""
+
+
+@dataclass(frozen=True)
+class _Line:
+    text: str
+
+
+@dataclass(frozen=True)
+class _End:
+    pass
+
+
+_Item = _Line | _End | RelayEvent
+
+
+class Events:
+    """The queue the loop reads; the senders' callback puts their events on it."""
+
+    def __init__(self) -> None:
+        self.queue: queue.Queue[_Item] = queue.Queue()
+
+    def relay(self, event: RelayEvent) -> None:
+        """The senders' ``on_event`` callback."""
+        self.queue.put(event)
+
+    def feed(self, lines: Iterable[str]) -> threading.Thread:
+        """Read ``lines`` in a thread of their own (stdin blocks)."""
+
+        def read() -> None:
+            for line in lines:
+                self.queue.put(_Line(line))
+            self.queue.put(_End())
+
+        thread = threading.Thread(target=read, name="stdin", daemon=True)
+        thread.start()
+        return thread
+
+
+def run_text(
+    assistant: Assistant,
+    events: Events,
+    lines: Iterable[str],
+    out: TextIO,
+    as_json: bool = False,
+    prompt: str = "",
+    label: str = "小安：",
+    linger_s: float = 0.0,
+    clock: Callable[[], float] = time.monotonic,
+) -> None:
+    """Run the loop until the input ends (and, with ``linger_s``, the outbox is empty)."""
+    write = _writer(out, as_json, prompt, label)
+    dialogue = assistant.dialogue
+    events.feed(lines)
+    if prompt:
+        out.write(prompt)
+        out.flush()
+    ended_at: float | None = None
+    while True:
+        try:
+            item: _Item | None = events.queue.get(timeout=TICK_S)
+        except queue.Empty:
+            item = None
+        says = dialogue.tick()
+        if isinstance(item, _Line):
+            says += dialogue.hear(item.text)
+        elif isinstance(item, _End):
+            ended_at = clock()
+        elif item is not None:
+            says += dialogue.on_relay(item)
+        write(says, isinstance(item, _Line))
+        if ended_at is not None and (
+            clock() - ended_at >= linger_s or not assistant.outbox.counts()["pending"]
+        ):
+            return
+
+
+def _writer(
+    out: TextIO, as_json: bool, prompt: str, label: str
+) -> Callable[[list[Say], bool], None]:
+    def write(says: list[Say], answered: bool) -> None:
+        for say in says:
+            if as_json:
+                line = json.dumps(
+                    {"key": say.key, "text": say.text, "urgent": say.urgent}, ensure_ascii=False
+                )
+            else:
+                line = label + say.text
+            out.write(line + "\n")
+        if prompt and (says or answered):
+            out.write(prompt)
+        out.flush()
+
+    return write

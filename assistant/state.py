@@ -1,0 +1,128 @@
+"""The device's state as skills read it, derived from the local database.
+
+Nothing here is kept only in memory: an active emergency, the bookings, the doses taken
+today and the volume are read back from ``$XIAOAN_HOME/data/xiaoan.db``, so a restart in
+the middle of an emergency still knows the alarm is on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from assistant.outbox import DELIVERED, Outbox
+from assistant.storage import Database, transaction
+from skills.base import Booking
+
+EMERGENCY_WINDOW_S = 3600.0
+"""An emergency stays active this long unless it is cancelled."""
+VOLUME_MIN, VOLUME_MAX, VOLUME_DEFAULT = 1, 10, 7
+
+
+class DeviceState:
+    """``skills.base.LocalState`` over the database and the outbox."""
+
+    def __init__(
+        self, db: Database, outbox: Outbox, clock: Callable[[], float], tz: ZoneInfo
+    ) -> None:
+        self._db = db
+        self._outbox = outbox
+        self._clock = clock
+        self._tz = tz
+        self.sounding_reminder: str | None = None
+        """The reminder waiting for an answer; set by the reminder schedule (issue 4)."""
+
+    def bookings(self, service: str | None = None) -> list[Booking]:
+        """Service bookings, newest first, with whether each was cancelled since."""
+        rows = self._outbox.latest(("service_booking", "service_cancel"))
+        cancelled = {r.fields.get("booking_key") for r in rows if r.kind == "service_cancel"}
+        out = []
+        for row in rows:
+            if row.kind != "service_booking":
+                continue
+            name = str(row.fields.get("service", ""))
+            if service is None or name == service:
+                out.append(Booking(row.key, name, str(row.fields.get("when", "")), row.state,
+                                   row.platform_id, row.key in cancelled))  # fmt: skip
+        return out
+
+    def active_emergency(self) -> tuple[str, bool] | None:
+        """The newest emergency of the last hour, unless cancelled since; and its ack."""
+        rows = self._outbox.latest(("emergency", "emergency_cancel"), limit=20)
+        since = self._clock() - EMERGENCY_WINDOW_S
+        for row in rows:
+            if row.created_at < since:
+                return None
+            if row.kind == "emergency_cancel":
+                return None
+            return row.key, row.state == DELIVERED
+        return None
+
+    def escalated(self, emergency_key: str) -> bool:
+        """Whether the platform was already asked to notify the family for it."""
+        rows = self._outbox.latest(("emergency_escalation",), limit=20)
+        return any(r.fields.get("emergency_key") == emergency_key for r in rows)
+
+    def medicine_today(self) -> list[str]:
+        """Medicines recorded as taken since midnight, in order."""
+        now = datetime.fromtimestamp(self._clock(), self._tz)
+        midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        with self._db.connect() as conn:
+            rows = conn.execute(
+                "SELECT data FROM records WHERE kind = 'medicine_taken' AND at >= ? ORDER BY id",
+                (midnight.timestamp(),),
+            ).fetchall()
+        return [str(json.loads(r[0]).get("medicine", "")) for r in rows]
+
+    def reminders(self) -> list[tuple[str, str]]:
+        """Active reminders set by voice: (when, what)."""
+        with self._db.connect() as conn:
+            rows = conn.execute(
+                "SELECT spec, what FROM voice_reminders WHERE active = 1 ORDER BY id"
+            ).fetchall()
+        return [(str(r[0]), str(r[1])) for r in rows]
+
+    def add_reminder(self, when: str, what: str) -> None:
+        """Keep a reminder set by voice (committed before XiaoAn repeats it back)."""
+        with self._db.connect() as conn, transaction(conn):
+            conn.execute(
+                "INSERT INTO voice_reminders (created_at, spec, what) VALUES (?, ?, ?)",
+                (self._clock(), when, what),
+            )
+
+    def reminder_sounding(self) -> bool:
+        """Whether a reminder is waiting for an answer."""
+        return self.sounding_reminder is not None
+
+    def snooze(self, minutes: int) -> None:
+        """Postpone the sounding reminder (the schedule picks it up again; issue 4)."""
+        self.sounding_reminder = None
+        self.set_value("snoozed_until", str(self._clock() + 60 * minutes))
+
+    def volume(self) -> int:
+        """The speech volume, 1–10, remembered across restarts."""
+        value = self.value("volume")
+        return int(value) if value and value.isdigit() else VOLUME_DEFAULT
+
+    def step_volume(self, step: int) -> int:
+        """Change the volume by ``step`` within 1–10; returns the new volume."""
+        volume = max(VOLUME_MIN, min(VOLUME_MAX, self.volume() + step))
+        self.set_value("volume", str(volume))
+        return volume
+
+    def value(self, name: str) -> str | None:
+        """A small remembered value."""
+        with self._db.connect() as conn:
+            row = conn.execute("SELECT value FROM state WHERE name = ?", (name,)).fetchone()
+        return str(row[0]) if row else None
+
+    def set_value(self, name: str, value: str) -> None:
+        """Remember a small value."""
+        with self._db.connect() as conn, transaction(conn):
+            conn.execute(
+                "INSERT INTO state (name, value) VALUES (?, ?)"
+                " ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                (name, value),
+            )

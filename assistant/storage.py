@@ -1,0 +1,120 @@
+"""The device's local database: one SQLite file, ``$XIAOAN_HOME/data/xiaoan.db`` (mode 0600).
+
+WAL journal and ``synchronous=FULL``: a commit is on disk when it returns, so a request or
+a dose confirmation survives a power cut or ``kill -9`` once the elder was told it was
+taken. Each thread opens its own connection (``Database.connect``).
+
+Tables: ``outbox`` (requests for the platform, see ``assistant.outbox``), ``records``
+(health readings, medicine events: local history), ``cache`` (the last menu and request
+statuses read from the platform, with when they were read), ``state`` (small values that
+outlive a restart: volume), ``voice_reminders`` (reminders set by voice).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assistant.errors import StorageError
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    priority INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at REAL NOT NULL,
+    last_error TEXT NOT NULL DEFAULT '',
+    platform_id TEXT NOT NULL DEFAULT '',
+    delivered_at REAL
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, priority, next_at);
+CREATE TABLE IF NOT EXISTS records (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    at REAL NOT NULL,
+    data TEXT NOT NULL,
+    outbox_key TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS records_kind ON records (kind, at);
+CREATE TABLE IF NOT EXISTS cache (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    fetched_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS state (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS voice_reminders (
+    id INTEGER PRIMARY KEY,
+    created_at REAL NOT NULL,
+    spec TEXT NOT NULL,
+    what TEXT NOT NULL,
+    active INTEGER NOT NULL DEFAULT 1
+);
+"""
+
+
+@dataclass(frozen=True)
+class Database:
+    """Where the local database lives; ``connect()`` gives a thread its connection."""
+
+    path: Path
+
+    def create(self) -> Database:
+        """Create the file (mode 0600) and the tables if they are missing."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
+            os.chmod(self.path, 0o600)
+            with self.connect() as conn:
+                conn.executescript(_SCHEMA)
+        except (OSError, sqlite3.Error) as err:
+            raise StorageError(
+                f"{self.path}: cannot create the database ({err}): check the disk and "
+                "that XIAOAN_HOME is writable"
+            ) from err
+        return self
+
+    @contextmanager
+    def connect(self) -> Iterator[sqlite3.Connection]:
+        """A connection in WAL mode with ``synchronous=FULL``; closed on exit."""
+        try:
+            conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
+        except sqlite3.Error as err:
+            raise StorageError(f"{self.path}: cannot open the database ({err})") from err
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            yield conn
+        finally:
+            conn.close()
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """``BEGIN IMMEDIATE`` … ``COMMIT`` (rolled back on an exception)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def dumps(value: Any) -> str:
+    """JSON as stored: UTF-8 text, keys sorted (so equal values store equal text)."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))

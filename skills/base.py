@@ -1,0 +1,208 @@
+"""What a skill receives and returns. Skills return data; they never speak or post.
+
+A skill is one small class bound to intent names (``intents``) and discovered through
+the entry-point group ``assistant.skills`` (``skills.registry``). It receives a
+``SkillRequest`` (intent, slots, the local ``Context``) and emits an ``Outcome``:
+
+- ``Handled(reply, relay=…, records=…, effects=…)``: done. The dialogue commits the relay
+  request and the records to disk *before* it speaks the reply;
+- ``Ask(reply, slot, …)``: a question whose answer fills one slot; the skill is called
+  again with it;
+- ``Confirm(reply, on_yes, on_no)``: a yes/no question before anything is sent.
+
+Replies are keys into ``skills/responses/<lang>.yaml`` with raw slot values; the words
+are chosen there (``assistant.replies``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar, Protocol
+
+from assistant.outbox import Record
+from intents.results import SlotValue
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A reply by key, with the values its text needs."""
+
+    key: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A request for the care platform (``docs/platform-api.md``)."""
+
+    kind: str
+    """emergency, emergency_cancel, emergency_escalation, service_booking, service_cancel,
+    meal_order, callback, health_report, medicine_event, rating."""
+    fields: Mapping[str, Any]
+    priority: int = 5
+    """0 = emergency (sent first, never parked) … 9."""
+
+
+@dataclass(frozen=True)
+class VolumeStep:
+    """Louder (+1) or quieter (-1); remembered across restarts."""
+
+    step: int
+
+
+@dataclass(frozen=True)
+class RepeatLast:
+    """Say the last reply again."""
+
+
+@dataclass(frozen=True)
+class AddReminder:
+    """Keep a reminder set by voice (it fires through the reminder schedule)."""
+
+    when: str
+    what: str
+
+
+@dataclass(frozen=True)
+class Snooze:
+    """Postpone the reminder that is sounding."""
+
+    minutes: int
+
+
+Effect = VolumeStep | RepeatLast | AddReminder | Snooze
+
+
+@dataclass(frozen=True)
+class Handled:
+    """The skill is done: say ``reply`` once ``relay`` and ``records`` are on disk."""
+
+    reply: Reply
+    relay: Outgoing | None = None
+    records: tuple[Record, ...] = ()
+    effects: tuple[Effect, ...] = ()
+
+
+@dataclass(frozen=True)
+class Ask:
+    """Ask for one missing slot; the answer comes back as ``slots[slot]``."""
+
+    reply: Reply
+    intent: str
+    slots: Mapping[str, SlotValue]
+    slot: str
+
+
+@dataclass(frozen=True)
+class Confirm:
+    """Ask yes or no before acting; ``relay`` and ``records`` are committed before asking."""
+
+    reply: Reply
+    on_yes: Handled
+    on_no: Handled
+    relay: Outgoing | None = None
+    records: tuple[Record, ...] = ()
+
+
+Outcome = Handled | Ask | Confirm
+
+
+@dataclass(frozen=True)
+class Booking:
+    """A service booking this device sent (from the outbox)."""
+
+    key: str
+    service: str
+    when: str
+    state: str
+    """The outbox state: pending, delivered, parked."""
+    platform_id: str
+    cancelled: bool
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """An answer from the platform, fresh or from the cache; ``data`` None: neither."""
+
+    data: Mapping[str, Any] | None
+    age_s: float | None = None
+    """None: fresh from the platform; else how old the cached copy is (seconds)."""
+
+
+class LocalState(Protocol):
+    """What skills may read of the device's state (``assistant.state``)."""
+
+    def bookings(self, service: str | None = None) -> list[Booking]:
+        """Service bookings, newest first."""
+        ...
+
+    def active_emergency(self) -> tuple[str, bool] | None:
+        """The key of the emergency of the last hour not cancelled, and whether the
+        platform acknowledged it; None when there is none."""
+        ...
+
+    def medicine_today(self) -> list[str]:
+        """Medicines recorded as taken today, in order."""
+        ...
+
+    def reminders(self) -> list[tuple[str, str]]:
+        """Active reminders set by voice: (when, what)."""
+        ...
+
+    def reminder_sounding(self) -> bool:
+        """Whether a reminder is waiting for an answer (the schedule's seam)."""
+        ...
+
+    def volume(self) -> int:
+        """The speech volume, 1–10."""
+        ...
+
+
+class PlatformLookups(Protocol):
+    """Reads from the platform with a cache for offline use (``assistant.lookups``)."""
+
+    def menu(self, day: str) -> Lookup:
+        """The canteen menu of one day (ISO date)."""
+        ...
+
+    def request(self, platform_id: str) -> Lookup:
+        """One request's status."""
+        ...
+
+    def requests(self, kind: str) -> Lookup:
+        """This device's requests of one kind (``{"requests": [...]}``)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Context:
+    """The world as a skill sees it."""
+
+    now: datetime
+    lang: str
+    state: LocalState
+    platform: PlatformLookups
+
+
+@dataclass(frozen=True)
+class SkillRequest:
+    """One intent for a skill to handle."""
+
+    intent: str
+    slots: Mapping[str, SlotValue]
+    text: str
+    ctx: Context
+
+
+class Skill:
+    """Base class: name the intents in ``intents`` and implement ``handle``."""
+
+    intents: ClassVar[tuple[str, ...]] = ()
+    offline: ClassVar[str] = ""
+    """What the skill does without the network (one line, for the docs)."""
+
+    def handle(self, request: SkillRequest) -> Outcome:
+        """Handle one of this skill's intents."""
+        raise NotImplementedError

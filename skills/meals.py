@@ -1,0 +1,87 @@
+"""The community canteen: what it serves, and orders (count and diet confirmed first).
+
+Offline: the menu comes from the last copy read (XiaoAn says how old it is); an order is
+committed to the outbox and sent when the platform is reachable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from assistant.phrasing import meal_default_date
+from skills.base import Ask, Confirm, Handled, Lookup, Outcome, Outgoing, Reply, Skill, SkillRequest
+
+MEAL_PRIORITY = 4
+LAST_ORDER_HOUR = {"breakfast": 7, "lunch": 11, "dinner": 17}
+"""A meal asked for without a date is for today until this hour, then for tomorrow."""
+MEALS = ("breakfast", "lunch", "dinner")
+
+
+class MealSkill(Skill):
+    """``order_meal`` and ``meal_menu``."""
+
+    intents = ("order_meal", "meal_menu")
+    offline = "orders through the outbox; the menu from the last copy read"
+
+    def handle(self, request: SkillRequest) -> Outcome:
+        """Dispatch on the intent."""
+        if request.intent == "order_meal":
+            return self._order(request)
+        return self._menu(request)
+
+    def _order(self, request: SkillRequest) -> Outcome:
+        slots = dict(request.slots)
+        meal = slots.get("meal")
+        if meal is None:
+            return Ask(Reply("meal.ask_meal"), request.intent, slots, "meal")
+        day = str(slots.get("date") or _default_day(str(meal), request))
+        count = int(slots.get("count", 1))
+        diet = str(slots.get("diet", "regular"))
+        items = _items(request.ctx.platform.menu(day).data, str(meal))
+        values: dict[str, Any] = {"meal": meal, "date": day, "count": count, "diet": diet}
+        fields = dict(values)
+        if items:
+            values["items"] = items
+        return Confirm(
+            Reply("meal.confirm_items" if items else "meal.confirm", values),
+            on_yes=Handled(Reply("meal.recorded", values), Outgoing("meal_order", fields,
+                                                                    MEAL_PRIORITY)),
+            on_no=Handled(Reply("meal.not_ordered")),
+        )
+
+    def _menu(self, request: SkillRequest) -> Outcome:
+        day = str(request.slots.get("date") or request.ctx.now.date().isoformat())
+        look = request.ctx.platform.menu(day)
+        if look.data is None:
+            return Handled(Reply("meal.menu_unknown", {"date": day}))
+        asked = request.slots.get("meal")
+        meals = [str(asked)] if asked else [m for m in MEALS if _items(look.data, m)]
+        lines = [(m, _items(look.data, m)) for m in meals]
+        lines = [(m, items) for m, items in lines if items]
+        if not lines:
+            return Handled(Reply("meal.menu_none", _aged(look, {"date": day, "meal": asked or ""})))
+        meal, items = lines[0]
+        values = _aged(look, {"date": day, "meal": meal, "items": items})
+        if len(lines) > 1:
+            values["more"] = [m for m, _ in lines[1:]]
+        return Handled(Reply("meal.menu", values))
+
+
+def _default_day(meal: str, request: SkillRequest) -> str:
+    return meal_default_date(meal, request.ctx.now, LAST_ORDER_HOUR).isoformat()
+
+
+def _items(menu: Mapping[str, Any] | None, meal: str) -> list[str]:
+    if not menu:
+        return []
+    for entry in menu.get("meals", []):
+        if isinstance(entry, Mapping) and entry.get("meal") == meal:
+            return [str(i) for i in entry.get("items", [])]
+    return []
+
+
+def _aged(look: Lookup, values: dict[str, Any]) -> dict[str, Any]:
+    if look.age_s is not None:
+        values["age_s"] = look.age_s
+    return values

@@ -1,0 +1,110 @@
+"""Run dialogue scripts (``tests/dialogues/<lang>/*.yaml``) against a real XiaoAn.
+
+Each script builds the real assistant (SQLite file in ``tmp_path``, entry-point skills,
+the packaged parser) on a clock that only moves when told, and, unless the script says
+``platform: none`` or ``down``, the reference platform on 127.0.0.1 sharing that clock.
+Senders do not run in threads here: a ``send`` turn runs them once, so every reply is
+deterministic. Turns, one action each:
+
+``say: TEXT``            the elder speaks
+``wait: SECONDS``        time passes; the dialogue's ``tick`` runs
+``send: true``           the senders drain the outbox; their events reach the dialogue
+``provider: {status}``   a provider moves the newest request to ``status``
+
+and what to expect after it: ``replies`` (reply keys, in order), ``contains``
+(substrings of the spoken text), ``state`` (idle, asking, confirming), ``stored`` (the
+newest request the platform stored: ``kind``, ``fields``, ``summary`` substrings),
+``pending`` (how many requests wait in the outbox).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+
+from assistant.app import Assistant, build
+from assistant.config import Paths, Settings
+from assistant.dialogue import Say
+from assistant.relay import RelayEvent
+from tests.conftest import parser_for
+from tests.platform_fixture import (
+    DEVICE_ID, DEVICE_SECRET, AdminClient, FakeClock, running_platform,
+)  # fmt: skip
+
+DIALOGUES = Path(__file__).parent / "dialogues"
+
+
+@dataclass
+class Harness:
+    """A real assistant on a fake clock, with the reference platform when there is one."""
+
+    assistant: Assistant
+    clock: FakeClock
+    admin: AdminClient | None
+    events: list[RelayEvent] = field(default_factory=list)
+
+    def say(self, text: str) -> list[Say]:
+        """The elder speaks."""
+        return self.assistant.dialogue.hear(text)
+
+    def wait(self, seconds: float) -> list[Say]:
+        """Time passes."""
+        self.clock.advance(seconds)
+        return self.assistant.dialogue.tick()
+
+    def send(self) -> list[Say]:
+        """Run the senders once; what the dialogue says about their events."""
+        self.events.clear()
+        for relay in self.assistant.relays:
+            relay.send_due()
+        says: list[Say] = []
+        for event in self.events:
+            says += self.assistant.dialogue.on_relay(event)
+        return says
+
+    def stored(self) -> list[dict[str, Any]]:
+        """What the platform stored, newest first."""
+        assert self.admin is not None, "this script has no platform"
+        return self.admin.requests()
+
+
+@contextmanager
+def harness(
+    tmp_path: Path, lang: str, now: str, platform: str = "up", settings: dict[str, Any] | None = None
+) -> Iterator[Harness]:
+    """A harness whose clock starts at ``now``; ``platform`` is up, down or none."""
+    clock = FakeClock(datetime.fromisoformat(now).timestamp())
+    with ExitStack() as stack:
+        values: dict[str, Any] = {"lang": lang, **(settings or {})}
+        admin = None
+        if platform == "up":
+            server = stack.enter_context(running_platform(tmp_path, clock=clock))
+            values.update(platform_url=server.url, device_id=DEVICE_ID,
+                          device_secret=DEVICE_SECRET.hex())  # fmt: skip
+            admin = AdminClient(server.url)
+        elif platform == "down":
+            values.update(platform_url="http://127.0.0.1:9", device_id=DEVICE_ID,
+                          device_secret=DEVICE_SECRET.hex())  # fmt: skip
+        configured = dataclasses.replace(Settings(), **values)
+        events: list[RelayEvent] = []
+        assistant = build(
+            configured, Paths(tmp_path / "home"), events.append, clock, parser_for(lang)
+        )
+        yield Harness(assistant, clock, admin, events)
+
+
+def load_scripts(lang: str) -> list[tuple[str, dict[str, Any]]]:
+    """Every script of one language: (file:name, script)."""
+    out = []
+    for path in sorted((DIALOGUES / lang).glob("*.yaml")):
+        data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+        for name, script in data.items():
+            out.append((f"{lang}/{path.stem}:{name}", script))
+    return out
