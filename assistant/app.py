@@ -17,7 +17,7 @@ from assistant.dialogue import Dialogue
 from assistant.lookups import CachedLookups
 from assistant.outbox import EMERGENCY_LANE, OTHER_LANE, Outbox
 from assistant.platform import PlatformClient
-from assistant.relay import Relay, RelayEvent
+from assistant.relay import Backoff, Relay, RelayEvent
 from assistant.state import DeviceState
 from assistant.storage import Database
 from intents import IntentParser
@@ -76,6 +76,7 @@ def build(
         _LOGGER.warning("no platform configured: requests wait in the outbox")
     relays = tuple(
         Relay(outbox, client_for(settings, clock=clock), lane=lane, clock=clock, on_event=on_event,
+              backoff=Backoff(cap_s=settings.retry_max_s),
               retention_s=settings.retention_days * 86400.0)
         for lane in (EMERGENCY_LANE, OTHER_LANE)
     )  # fmt: skip

@@ -106,6 +106,10 @@ class Settings:
     read_timeout_s: float = 2.0
     """Timeout of a lookup the elder waits for (menu, status), before the cache (seconds)."""
 
+    retry_max_s: float = 300.0
+    """Longest wait between two attempts at a request that is not an emergency (seconds;
+    emergencies are retried at most 10 s apart, whatever this says)."""
+
     retention_days: int = 30
     """Days a delivered request is kept in the outbox before it is purged."""
 
@@ -174,6 +178,7 @@ _CHECKS: dict[str, Callable[[str], str | None]] = {
     "followup_timeout_s": _check_positive,
     "request_timeout_s": _check_positive,
     "read_timeout_s": _check_positive,
+    "retry_max_s": _check_positive,
     "retention_days": _check_days,
 }
 _SECRETS = frozenset({"device_secret"})

@@ -205,9 +205,9 @@ class Dialogue:
     def _answer_ask(
         self, question: Ask, intent: str, slots: Any, text: str, now: datetime
     ) -> list[Say]:
-        value = self._fill(question, text, now)
-        if value is not None:
-            merged = {**question.slots, question.slot: value}
+        found = self._fill(question, text, now)
+        if question.slot in found:
+            merged = {**found, **question.slots, question.slot: found[question.slot]}
             self._enter(None, "answered")
             return self._run(question.intent, merged, text, now)
         if intent not in ("unknown", "yes", "no", question.intent):
@@ -215,8 +215,9 @@ class Dialogue:
             return self._run(intent, slots, text, now)
         return self._not_understood(Reply("dialogue.not_understood"), now)
 
-    def _fill(self, question: Ask, text: str, now: datetime) -> Any:
-        found = self._parser.slots_for(text, question.intent, now)
+    def _fill(self, question: Ask, text: str, now: datetime) -> dict[str, Any]:
+        """The slots the answer says (the asked one among them, if it was understood)."""
+        found: dict[str, Any] = self._parser.slots_for(text, question.intent, now)
         if question.slot not in found:
             known = " ".join(
                 self._replies.words.get(name, {}).get(str(v), "")
@@ -224,11 +225,11 @@ class Dialogue:
             ).strip()  # 血压 + 一百四十九十: the answer read with what is already known
             if known:
                 found = self._parser.slots_for(f"{known} {text}", question.intent, now)
-        if question.slot in found:
-            return found[question.slot]
-        if question.slot in FREE_TEXT_SLOTS:
-            return self._parser.clean(text) or None
-        return None
+        if question.slot not in found and question.slot in FREE_TEXT_SLOTS:
+            said = self._parser.clean(text)
+            if said:
+                found[question.slot] = said
+        return found
 
     def _not_understood(self, hint: Reply, now: datetime) -> list[Say]:
         pending = self._open

@@ -584,6 +584,7 @@ class _HTTPServer(ThreadingHTTPServer):
         self.app = app
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
+        self._closing = False
         super().__init__(address, _Handler)
 
     def server_bind(self) -> None:
@@ -593,16 +594,20 @@ class _HTTPServer(ThreadingHTTPServer):
         self.server_name, self.server_port = str(host), int(port)
 
     def track(self, sock: socket.socket, is_open: bool) -> None:
-        """Remember (or forget) a connection being served."""
+        """Remember (or forget) a connection being served; shut it if closing already."""
         with self._open_lock:
-            if is_open:
-                self._open.add(sock)
-            else:
+            if not is_open:
                 self._open.discard(sock)
+            elif self._closing:  # accepted just before shutdown(), set up after closing
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+            else:
+                self._open.add(sock)
 
     def close_connections(self) -> None:
         """Shut down every connection still open (idle keep-alive ones included)."""
         with self._open_lock:
+            self._closing = True
             for sock in self._open:
                 with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
@@ -772,7 +777,7 @@ class PlatformServer:
         self._stopping.clear()
         self._store, self._httpd = store, httpd
         self._thread = threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="platform-server"
+            target=httpd.serve_forever, kwargs={"poll_interval": 0.01}, name="platform-server"
         )
         self._thread.start()
         logger.info("platform listening on %s (database %s)", self.url, self.config.db)

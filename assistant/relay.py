@@ -37,7 +37,7 @@ class Backoff:
 
     base_s: float = 1.0
     cap_s: float = 300.0
-    emergency_base_s: float = 0.5
+    emergency_base_s: float = 0.25
     emergency_cap_s: float = 10.0
 
     def delay(self, attempts: int, emergency: bool, rng: random.Random) -> float:

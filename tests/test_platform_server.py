@@ -8,12 +8,13 @@ import json
 import os
 import re
 import select
+import socket
 import subprocess
 import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -168,7 +169,10 @@ def _garbage_signature(device: DeviceClient) -> requests.PreparedRequest:
     ],
 )
 def test_bad_signatures_are_refused(
-    device: DeviceClient, admin: AdminClient, craft: Any, code: str
+    device: DeviceClient,
+    admin: AdminClient,
+    craft: Callable[[DeviceClient], requests.PreparedRequest],
+    code: str,
 ) -> None:
     reply = device.send(craft(device))
     assert (reply.status_code, error_of(reply)) == (401, code)
@@ -313,6 +317,7 @@ def _digest(body: dict[str, Any]) -> str:
         ({"summary": "第一行\n第二行"}, "summary"),
         ({"fields": []}, "fields"),
         ({"lang": "fr"}, "lang"),
+        ({"kind": "emergency_cancel", "fields": {"emergency_key": 5}}, "emergency_key"),
     ],
 )
 def test_invalid_body_names_the_field(
@@ -566,6 +571,28 @@ def test_unknown_path_and_wrong_method(platform: PlatformServer) -> None:
     wrong = requests.delete(platform.url + "/v1/requests", timeout=10)
     assert (wrong.status_code, error_of(wrong)) == (405, "method_not_allowed")
     assert set(wrong.headers["Allow"].split(", ")) == {"GET", "POST"}
+
+
+@pytest.mark.parametrize(
+    ("raw", "status", "code"),
+    [
+        (b"GET /v1/menu HTTP/1.1\r\nContent-Length: abc\r\n\r\n", 400, "bad_request"),
+        (b"POST /v1/heartbeat HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 411,
+         "length_required"),
+        (b"TRACE /v1/menu HTTP/1.1\r\n\r\n", 501, "not_implemented"),
+    ],
+)  # fmt: skip
+def test_protocol_errors_are_json(
+    platform: PlatformServer, raw: bytes, status: int, code: str
+) -> None:
+    with socket.create_connection(("127.0.0.1", platform.port), timeout=10) as sock:
+        sock.sendall(raw)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.split()[1] == str(status).encode()
+    assert json.loads(body)["error"] == code
 
 
 def test_unexpected_error_is_500_without_traceback(
