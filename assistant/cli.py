@@ -138,7 +138,9 @@ def run(
     assistant = build(settings, paths, events.relay)
     interactive = sys.stdin.isatty()
     zh = settings.lang == "zh"
-    prompt = ("请说（Ctrl-D 结束）> " if zh else "Say something (Ctrl-D ends)> ") if interactive else ""
+    prompt = (
+        ("请说（Ctrl-D 结束）> " if zh else "Say something (Ctrl-D ends)> ") if interactive else ""
+    )
     assistant.start()
     try:
         run_text(

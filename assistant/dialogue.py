@@ -33,8 +33,19 @@ from assistant.replies import Replies
 from assistant.state import DeviceState
 from intents import IntentParser
 from skills.base import (
-    AddReminder, Ask, Confirm, Context, Handled, Outcome, Outgoing, PlatformLookups,
-    RepeatLast, Reply, SkillRequest, Snooze, VolumeStep,
+    AddReminder,
+    Ask,
+    Confirm,
+    Context,
+    Handled,
+    Outcome,
+    Outgoing,
+    PlatformLookups,
+    RepeatLast,
+    Reply,
+    SkillRequest,
+    Snooze,
+    VolumeStep,
 )  # fmt: skip
 from skills.registry import SkillSet
 

@@ -578,6 +578,7 @@ class _HTTPServer(ThreadingHTTPServer):
 
     daemon_threads = False  # stop() joins the handler threads
     block_on_close = True
+    request_queue_size = 64
 
     def __init__(self, address: tuple[str, int], app: PlatformApp) -> None:
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
@@ -668,11 +669,15 @@ class _Handler(BaseHTTPRequestHandler):
             reply = self._server.app.handle(self.command, self.path, headers, body)
         except ApiError as exc:
             reply = exc.reply()
+        except (ConnectionError, TimeoutError) as exc:  # the client went away mid-body
+            logger.debug("connection lost while reading: %s", exc)
+            self.close_connection = True
+            return
         except Exception:
             logger.exception("internal error on %s %s", self.command, urlsplit(self.path).path)
             reply = Reply(500, {"error": "internal", "message": "internal error, see the log"})
         path = urlsplit(self.path).path
-        device = headers[HEADER_DEVICE] or "-"
+        device = headers[HEADER_DEVICE][:64] or "-"  # as claimed: may be unauthenticated
         elapsed_ms = (time.monotonic() - started) * 1000
         if reply.action == "send":
             self._send(reply)
@@ -692,7 +697,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             raise ApiError(411, "length_required", "send Content-Length, not chunked bodies")
         text = self.headers.get("Content-Length", "0")
-        if not text.isdigit():
+        if not (text.isascii() and text.isdigit()):
             self.close_connection = True
             raise ApiError(400, "bad_request", "Content-Length must be a number of bytes")
         length = int(text)
@@ -781,6 +786,8 @@ class PlatformServer:
         )
         self._thread.start()
         logger.info("platform listening on %s (database %s)", self.url, self.config.db)
+        if self.config.host not in ("127.0.0.1", "::1", "localhost"):
+            logger.warning("plain HTTP on %s: put TLS in front of it", self.config.host)
         return self
 
     @property

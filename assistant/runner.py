@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from assistant.app import Assistant
-from assistant.dialogue import Say
+from assistant.dialogue import Dialogue, Say
 from assistant.relay import RelayEvent
 
 TICK_S = 0.2
@@ -97,7 +97,20 @@ def run_text(
         if ended_at is not None and (
             clock() - ended_at >= linger_s or not assistant.outbox.counts()["pending"]
         ):
+            assistant.stop()  # an attempt under way reports before the last events are read
+            write(_drain(events, dialogue), False)
             return
+
+
+def _drain(events: Events, dialogue: Dialogue) -> list[Say]:
+    says: list[Say] = []
+    while True:
+        try:
+            item = events.queue.get_nowait()
+        except queue.Empty:
+            return says
+        if not isinstance(item, _Line | _End):
+            says += dialogue.on_relay(item)
 
 
 def _writer(

@@ -22,10 +22,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.app import build  # noqa: E402
-from assistant.config import Paths, Settings  # noqa: E402
-from assistant.relay import Delivered, RelayEvent  # noqa: E402
-from bench.chaos import DEVICE_ID, SECRET, admin, platform_process, run_chaos  # noqa: E402
+from assistant.app import build
+from assistant.config import Paths, Settings
+from assistant.relay import Delivered, RelayEvent
+from bench.chaos import DEVICE_ID, SECRET, admin, platform_process, run_chaos
 
 UTTERANCES = ("救命", "我摔倒了起不来", "快叫救护车", "着火了", "快来人啊")
 
@@ -54,7 +54,7 @@ def emergency_latency(workdir: Path, count: int, fail_share: float) -> tuple[lis
                 committed.append((time.perf_counter() - start) * 1000)
                 key = assistant.outbox.latest(("emergency",), limit=1)[0].key
                 with arrived:
-                    arrived.wait_for(lambda: key in delivered, timeout=60)
+                    arrived.wait_for(lambda k=key: k in delivered, timeout=60)  # type: ignore[misc]
                 stored.append((delivered[key] - start) * 1000)
         finally:
             assistant.stop()
@@ -85,8 +85,10 @@ def main() -> None:
         result = run_chaos(Path(tmp), options.requests, options.fail, options.kills)
     print(f"kill -9 run: {options.requests} requests, {options.fail:.0%} of calls failing, "
           f"{result.kills} kills, {result.seconds:.0f} s")  # fmt: skip
-    print(f"  sent (acknowledged) {result.sent}  received {result.received}  lost {result.lost}"
-          f"  duplicated {result.duplicated}  stored though unacknowledged {result.unacknowledged}")
+    print(
+        f"  sent (acknowledged) {result.sent}  received {result.received}  lost {result.lost}"
+        f"  duplicated {result.duplicated}  stored though unacknowledged {result.unacknowledged}"
+    )
 
 
 if __name__ == "__main__":

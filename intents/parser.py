@@ -124,7 +124,9 @@ class IntentParser:
         """The utterance normalised, without wake word and filler words (a free-text answer)."""
         return self._normalizer.strip(self._normalizer.clean(text))
 
-    def slots_for(self, text: str, intent: str, now: datetime | None = None) -> dict[str, SlotValue]:
+    def slots_for(
+        self, text: str, intent: str, now: datetime | None = None
+    ) -> dict[str, SlotValue]:
         """The slots of ``intent`` found in ``text`` without matching an intent: the answer
         to a follow-up question (您想什么时候来？ → 明天上午) fills the intent being asked."""
         now = now or datetime.now(self._tz)

@@ -21,9 +21,7 @@ class CallbackSkill(Skill):
         """Forward a call-back request."""
         if request.intent == "companionship":
             fields = {"contact": "volunteer", "reason": "companionship"}
-            return Handled(
-                Reply("call.volunteer"), Outgoing("callback", fields, CALLBACK_PRIORITY)
-            )
+            return Handled(Reply("call.volunteer"), Outgoing("callback", fields, CALLBACK_PRIORITY))
         contact = request.slots.get("contact")
         if contact is None:
             return Ask(Reply("call.ask_contact"), request.intent, dict(request.slots), "contact")

@@ -45,8 +45,9 @@ class MealSkill(Skill):
             values["items"] = items
         return Confirm(
             Reply("meal.confirm_items" if items else "meal.confirm", values),
-            on_yes=Handled(Reply("meal.recorded", values), Outgoing("meal_order", fields,
-                                                                    MEAL_PRIORITY)),
+            on_yes=Handled(
+                Reply("meal.recorded", values), Outgoing("meal_order", fields, MEAL_PRIORITY)
+            ),
             on_no=Handled(Reply("meal.not_ordered")),
         )
 

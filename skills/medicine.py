@@ -11,7 +11,15 @@ from datetime import datetime
 
 from assistant.outbox import Record
 from skills.base import (
-    AddReminder, Ask, Handled, Outcome, Outgoing, Reply, Skill, SkillRequest, Snooze,
+    AddReminder,
+    Ask,
+    Handled,
+    Outcome,
+    Outgoing,
+    Reply,
+    Skill,
+    SkillRequest,
+    Snooze,
 )  # fmt: skip
 
 MEDICINE_PRIORITY = 6
@@ -72,9 +80,7 @@ class MedicineSkill(Skill):
         if what is None:
             return Ask(Reply("reminder.ask_what"), request.intent, slots, "what")
         values = {"when": when, "what": what}
-        return Handled(
-            Reply("reminder.set", values), effects=(AddReminder(str(when), str(what)),)
-        )
+        return Handled(Reply("reminder.set", values), effects=(AddReminder(str(when), str(what)),))
 
 
 def _past(when: str, now: datetime) -> bool:

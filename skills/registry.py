@@ -45,7 +45,9 @@ class SkillSet:
             try:
                 skill_class = point.load()
             except Exception as err:  # a broken third-party skill must not stop XiaoAn
-                raise SkillError(f"skill entry point `{point.name}` cannot be loaded: {err}") from err
+                raise SkillError(
+                    f"skill entry point `{point.name}` cannot be loaded: {err}"
+                ) from err
             found.append(skill_class())
         return cls(found)
 

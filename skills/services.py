@@ -9,7 +9,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from skills.base import (
-    Ask, Booking, Confirm, Handled, Outcome, Outgoing, Reply, Skill, SkillRequest,
+    Ask,
+    Booking,
+    Confirm,
+    Handled,
+    Outcome,
+    Outgoing,
+    Reply,
+    Skill,
+    SkillRequest,
 )  # fmt: skip
 
 SERVICE_PRIORITY = 3

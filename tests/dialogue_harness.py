@@ -35,7 +35,11 @@ from assistant.dialogue import Say
 from assistant.relay import RelayEvent
 from tests.conftest import parser_for
 from tests.platform_fixture import (
-    DEVICE_ID, DEVICE_SECRET, AdminClient, FakeClock, running_platform,
+    DEVICE_ID,
+    DEVICE_SECRET,
+    AdminClient,
+    FakeClock,
+    running_platform,
 )  # fmt: skip
 
 DIALOGUES = Path(__file__).parent / "dialogues"
@@ -77,7 +81,11 @@ class Harness:
 
 @contextmanager
 def harness(
-    tmp_path: Path, lang: str, now: str, platform: str = "up", settings: dict[str, Any] | None = None
+    tmp_path: Path,
+    lang: str,
+    now: str,
+    platform: str = "up",
+    settings: dict[str, Any] | None = None,
 ) -> Iterator[Harness]:
     """A harness whose clock starts at ``now``; ``platform`` is up, down or none."""
     clock = FakeClock(datetime.fromisoformat(now).timestamp())

@@ -114,8 +114,8 @@ def test_run_text_mode_answers_each_line(tmp_path: Path) -> None:
     done = run("run", stdin="几点了\n我有点头晕\n".encode(), home=tmp_path)
     assert done.returncode == 0
     lines = done.stdout.decode().splitlines()
-    assert lines[0].startswith("ask_time")
-    assert lines[1].startswith("health_report")
+    assert lines[0].startswith("小安：现在是")
+    assert lines[1].startswith("小安：记下了，头晕。要不要帮您联系社区医生？")
 
 
 def test_help_and_version(tmp_path: Path) -> None:

@@ -18,14 +18,25 @@ from pathlib import Path
 import pytest
 
 from assistant.outbox import (
-    DELIVERED, EMERGENCY_LANE, OTHER_LANE, PARKED, PENDING, Outbox, Record,
+    DELIVERED,
+    EMERGENCY_LANE,
+    OTHER_LANE,
+    PARKED,
+    PENDING,
+    Outbox,
+    Record,
 )  # fmt: skip
 from assistant.platform import PlatformClient
 from assistant.platform_server import PlatformServer
 from assistant.relay import Backoff, Delivered, Parked, Relay, RelayEvent, Retrying
 from assistant.storage import Database
 from tests.platform_fixture import (
-    DEVICE_ID, DEVICE_SECRET, AdminClient, FakeClock, request_body, running_platform,
+    DEVICE_ID,
+    DEVICE_SECRET,
+    AdminClient,
+    FakeClock,
+    request_body,
+    running_platform,
 )  # fmt: skip
 
 START = 1_795_000_000.0
@@ -62,7 +73,9 @@ def test_delivers_and_marks_delivered(rig: Rig) -> None:
     key = rig.add()
     assert rig.relay.send_due() is None
     row = rig.outbox.get(key)
-    assert row is not None and row.state == DELIVERED and row.platform_id
+    assert row is not None
+    assert row.state == DELIVERED
+    assert row.platform_id
     assert [r["idempotency_key"] for r in rig.admin.requests()] == [key]
 
 
@@ -79,12 +92,14 @@ def test_server_errors_are_retried_with_the_same_key(rig: Rig) -> None:
     key = rig.add()
     wakeup = rig.relay.send_due()
     assert isinstance(rig.events[-1], Retrying)
-    assert wakeup is not None and 0.5 <= wakeup - START <= 1.0  # base 1 s, equal jitter
+    assert wakeup is not None
+    assert 0.5 <= wakeup - START <= 1.0
     rig.admin.set_faults()
     rig.clock.advance(1.0)
     rig.relay.send_due()
     row = rig.outbox.get(key)
-    assert row is not None and (row.state, row.attempts) == (DELIVERED, 2)
+    assert row is not None
+    assert (row.state, row.attempts) == (DELIVERED, 2)
     assert len(rig.admin.requests()) == 1
 
 
@@ -97,7 +112,8 @@ def test_lost_answer_is_not_a_duplicate(rig: Rig) -> None:
     rig.clock.advance(2.0)
     rig.relay.send_due()
     last = rig.events[-1]
-    assert isinstance(last, Delivered) and last.replayed
+    assert isinstance(last, Delivered)
+    assert last.replayed
     assert [r["idempotency_key"] for r in rig.admin.requests()] == [key]
 
 
@@ -118,8 +134,10 @@ def test_backoff_bounds() -> None:
     backoff, rng = Backoff(), random.Random(7)
     emergency = [backoff.delay(n, True, rng) for n in range(40)]
     other = [backoff.delay(n, False, rng) for n in range(40)]
-    assert max(emergency) <= 10.0 and emergency[0] <= 0.25
-    assert max(other) <= 300.0 and max(other) > 100.0
+    assert max(emergency) <= 10.0
+    assert emergency[0] <= 0.25
+    assert max(other) <= 300.0
+    assert max(other) > 100.0
     assert len({round(d, 6) for d in other[-10:]}) == 10  # jitter
 
 
@@ -127,21 +145,29 @@ def test_refusal_parks_with_the_reason(rig: Rig) -> None:
     key = rig.outbox.add("service_booking", 3, {"kind": "nonsense"}, START).key
     rig.relay.send_due()
     event = rig.events[-1]
-    assert isinstance(event, Parked) and "400" in event.reason
+    assert isinstance(event, Parked)
+    assert "400" in event.reason
     row = rig.outbox.get(key)
-    assert row is not None and row.state == PARKED and "400" in row.last_error
+    assert row is not None
+    assert row.state == PARKED
+    assert "400" in row.last_error
     assert rig.relay.send_due() is None  # parked rows are left alone
-    assert rig.outbox.requeue(key, START) and rig.outbox.get(key).state == PENDING  # type: ignore[union-attr]
-    assert rig.outbox.drop(key, "test") and rig.outbox.counts()["dropped"] == 1
+    assert rig.outbox.requeue(key, START)
+    assert rig.outbox.counts()[PENDING] == 1
+    assert rig.outbox.drop(key, "test")
+    assert rig.outbox.counts()["dropped"] == 1
 
 
 def test_an_emergency_is_never_parked(rig: Rig) -> None:
     key = rig.outbox.add("emergency", 0, {"kind": "emergency"}, START).key
     rig.relay.send_due()
     event = rig.events[-1]
-    assert isinstance(event, Retrying) and event.next_at - START <= 10.0
+    assert isinstance(event, Retrying)
+    assert event.next_at - START <= 10.0
     row = rig.outbox.get(key)
-    assert row is not None and row.state == PENDING and "400" in row.last_error
+    assert row is not None
+    assert row.state == PENDING
+    assert "400" in row.last_error
 
 
 def test_wrong_clock_is_corrected_from_the_platform(rig: Rig, tmp_path: Path) -> None:
@@ -151,7 +177,8 @@ def test_wrong_clock_is_corrected_from_the_platform(rig: Rig, tmp_path: Path) ->
     key = rig.outbox.add("service_booking", 3, request_body(), late()).key
     relay.send_due()
     row = rig.outbox.get(key)
-    assert row is not None and row.state == DELIVERED
+    assert row is not None
+    assert row.state == DELIVERED
     assert abs(client.offset_s - 3600) < 2
 
 
