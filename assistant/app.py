@@ -44,11 +44,6 @@ class Assistant:
         for relay in self.relays:
             relay.stop()
 
-    def wake_senders(self) -> None:
-        """Look at the outbox now."""
-        for relay in self.relays:
-            relay.wake()
-
 
 def client_for(
     settings: Settings, timeout_s: float | None = None, clock: Callable[[], float] = time.time
@@ -85,8 +80,10 @@ def build(
                             settings.read_timeout_s)  # fmt: skip
     parser = parser or IntentParser.load(settings.lang, settings.tz)
     skills = SkillSet.discover().require([*parser.data.slot_names, "unknown"])
-    assistant = Assistant(None, outbox, relays)  # type: ignore[arg-type]
-    assistant.dialogue = Dialogue(
-        settings, parser, skills, outbox, state, lookups, clock, assistant.wake_senders
-    )
-    return assistant
+
+    def wake_senders() -> None:
+        for relay in relays:
+            relay.wake()
+
+    dialogue = Dialogue(settings, parser, skills, outbox, state, lookups, clock, wake_senders)
+    return Assistant(dialogue, outbox, relays)

@@ -229,18 +229,6 @@ def read_secret(path: Path) -> str:
     return value
 
 
-def write_private(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically, readable by its owner only (mode 0600)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(text)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(temporary, path)
-
-
 def _typed(values: Mapping[str, str]) -> dict[str, Any]:
     """Checked strings converted to each field's type (str, int or float)."""
     types = {f.name: f.type for f in fields(Settings)}

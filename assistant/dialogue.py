@@ -114,6 +114,8 @@ class Dialogue:
         self._last: Say | None = None
         self._announced: set[str] = set()
         """Emergency keys whose missing acknowledgement was already said."""
+        self._tick_error = ""
+        """The last storage error ``tick`` logged (logged once, not five times a second)."""
 
     @property
     def state(self) -> State:
@@ -145,7 +147,12 @@ class Dialogue:
     def tick(self) -> list[Say]:
         """Let time pass: a question unanswered, an emergency unacknowledged."""
         now = self._now()
-        out = self._emergency_overdue(now)
+        try:
+            out = self._emergency_overdue(now)
+        except StorageError as err:  # said when the elder next speaks; the loop must go on
+            if str(err) != self._tick_error:
+                _LOGGER.warning("cannot check the emergency's acknowledgement: %s", err)
+            self._tick_error, out = str(err), []
         pending = self._open
         if pending is None or self._clock() - pending.asked_at < self._settings.followup_timeout_s:
             return out
@@ -177,29 +184,34 @@ class Dialogue:
     def _run(self, intent: str, slots: Any, text: str, now: datetime) -> list[Say]:
         skill = self._skills.for_intent(intent)
         context = Context(now, self._settings.lang, self._state, self._lookups)
-        outcome = skill.handle(SkillRequest(intent, slots, text, context))
+        try:
+            outcome = skill.handle(SkillRequest(intent, slots, text, context))
+        except StorageError:
+            return self._storage_failed(now)
         return self._act(outcome, now)
 
     def _act(self, outcome: Outcome, now: datetime) -> list[Say]:
-        urgent = False
+        """Commit what the outcome sends and records, apply its effects, then reply."""
         try:
-            if isinstance(outcome, Handled):
+            urgent = False
+            if not isinstance(outcome, Ask):
                 urgent = self._commit(outcome.relay, outcome.records, now)
-                self._apply(outcome, now)
-            else:
-                urgent = self._commit(outcome.relay, outcome.records, now) if isinstance(
-                    outcome, Confirm) else False  # fmt: skip
+            if isinstance(outcome, Handled):
+                self._apply(outcome)
         except StorageError:
-            _LOGGER.exception("could not commit a request; the elder is told to say it again")
-            self._enter(None, "storage failed")
-            return [self._say(Reply("storage.failed"), now, urgent=True)]
-        if isinstance(outcome, Handled):
-            self._enter(None, "handled")
-            if any(isinstance(e, RepeatLast) for e in outcome.effects) and self._last:
-                return [self._last]
-        else:
+            return self._storage_failed(now)
+        if not isinstance(outcome, Handled):
             self._enter(_Open(outcome, self._clock()), f"asked {outcome.reply.key}")
+            return [self._say(outcome.reply, now, urgent=urgent)]
+        self._enter(None, "handled")
+        if any(isinstance(e, RepeatLast) for e in outcome.effects) and self._last:
+            return [self._last]
         return [self._say(outcome.reply, now, urgent=urgent)]
+
+    def _storage_failed(self, now: datetime) -> list[Say]:
+        _LOGGER.exception("the local database failed; the elder is told it was not noted")
+        self._enter(None, "storage failed")
+        return [self._say(Reply("storage.failed"), now, urgent=True)]
 
     def _answer_confirm(
         self, question: Confirm, intent: str, slots: Any, text: str, now: datetime
@@ -279,7 +291,7 @@ class Dialogue:
         self._wake_sender()
         return row
 
-    def _apply(self, handled: Handled, now: datetime) -> None:
+    def _apply(self, handled: Handled) -> None:
         for effect in handled.effects:
             if isinstance(effect, VolumeStep):
                 self._state.step_volume(effect.step)

@@ -99,6 +99,11 @@ class Database:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
             yield conn
+        except sqlite3.Error as err:
+            raise StorageError(
+                f"{self.path}: cannot write the database ({err}): free disk space or "
+                "check the SD card"
+            ) from err
         finally:
             conn.close()
 
