@@ -82,7 +82,8 @@ def test_menu_read_once_is_served_from_the_cache_when_offline(tmp_path: Path) ->
     clock.advance(3600)
     offline = CachedLookups(PlatformClient(url, DEVICE_ID, DEVICE_SECRET, 1.0, clock), db, clock)
     look = offline.menu("2026-11-22")
-    assert look.data is not None and look.age_s == 3600
+    assert look.data is not None
+    assert look.age_s == 3600
     assert offline.menu("2026-11-23").data is None
 
 
@@ -106,4 +107,5 @@ def test_a_database_that_cannot_be_written_is_said_truthfully(tmp_path: Path) ->
         (data / "xiaoan.db").mkdir(parents=True)  # the database is gone: a folder in its place
         says = h.say("救命")
     assert [s.key for s in says] == ["storage.failed"]
-    assert "没记下来" in says[0].text and "已记录" not in says[0].text
+    assert "没记下来" in says[0].text
+    assert "已记录" not in says[0].text
