@@ -134,6 +134,7 @@ def run(
     del text_mode  # speech input arrives with the audio pipeline
     settings, paths = load_settings()
     settings = _settings_with(settings, lang)
+    logging.getLogger().setLevel(settings.log_level.upper())
     events = Events()
     assistant = build(settings, paths, events.relay)
     interactive = sys.stdin.isatty()
