@@ -196,6 +196,20 @@ class SkillRequest:
     ctx: Context
 
 
+def in_past(when: str, now: datetime) -> bool:
+    """Whether a ``when`` slot value (``docs/slots.md``) is already over; recurrences and
+    values that are not ISO never are."""
+    if when.startswith("R/"):
+        return False
+    try:
+        moment = datetime.fromisoformat(when)
+    except ValueError:
+        return False
+    if moment.tzinfo is None:
+        return moment.date() < now.date()
+    return moment < now
+
+
 class Skill:
     """Base class: name the intents in ``intents`` and implement ``handle``."""
 

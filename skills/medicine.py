@@ -7,8 +7,6 @@ All local: a dose is committed to disk before XiaoAn says it was noted, and rela
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from assistant.outbox import Record
 from skills.base import (
     AddReminder,
@@ -20,7 +18,8 @@ from skills.base import (
     Skill,
     SkillRequest,
     Snooze,
-)  # fmt: skip
+    in_past,
+)
 
 MEDICINE_PRIORITY = 6
 SNOOZE_DEFAULT_MIN = 10
@@ -74,20 +73,10 @@ class MedicineSkill(Skill):
     def _remind(self, request: SkillRequest) -> Outcome:
         slots = dict(request.slots)
         when, what = slots.get("when"), slots.get("what")
-        if when is None or _past(str(when), request.ctx.now):
+        if when is None or in_past(str(when), request.ctx.now):
             slots.pop("when", None)
             return Ask(Reply("reminder.ask_when"), request.intent, slots, "when")
         if what is None:
             return Ask(Reply("reminder.ask_what"), request.intent, slots, "what")
         values = {"when": when, "what": what}
         return Handled(Reply("reminder.set", values), effects=(AddReminder(str(when), str(what)),))
-
-
-def _past(when: str, now: datetime) -> bool:
-    if when.startswith("R/"):
-        return False
-    try:
-        moment = datetime.fromisoformat(when)
-    except ValueError:
-        return False
-    return moment.tzinfo is not None and moment < now

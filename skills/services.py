@@ -6,8 +6,6 @@ is reachable; status answers from the last copy read, saying how old it is.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from skills.base import (
     Ask,
     Booking,
@@ -18,6 +16,7 @@ from skills.base import (
     Reply,
     Skill,
     SkillRequest,
+    in_past,
 )  # fmt: skip
 
 SERVICE_PRIORITY = 3
@@ -43,7 +42,7 @@ class ServiceSkill(Skill):
         if service is None:
             return Ask(Reply("booking.ask_service"), request.intent, slots, "service")
         when = slots.get("when")
-        if when is None or _in_past(str(when), request.ctx.now):
+        if when is None or in_past(str(when), request.ctx.now):
             key = "booking.ask_when" if when is None else "booking.when_past"
             slots.pop("when", None)
             return Ask(Reply(key, {"service": service}), request.intent, slots, "when")
@@ -101,13 +100,3 @@ class ServiceSkill(Skill):
 
 def _open(bookings: list[Booking]) -> list[Booking]:
     return [b for b in bookings if not b.cancelled and b.state != "dropped"]
-
-
-def _in_past(when: str, now: datetime) -> bool:
-    try:
-        moment = datetime.fromisoformat(when)
-    except ValueError:
-        return False
-    if moment.tzinfo is None:
-        return moment.date() < now.date()
-    return moment < now
