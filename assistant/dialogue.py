@@ -4,7 +4,7 @@ States (transitions only in ``_enter``, each logged)::
 
     IDLE ──skill asks for a slot──► ASKING ──answer fills it──► (the skill again)
     IDLE ──skill asks yes/no─────► CONFIRMING ──yes──► on_yes / ──no──► on_no
-    ASKING | CONFIRMING ──cancel──► IDLE (好的，不办了)
+    ASKING ──cancel──► IDLE (好的，不办了);  CONFIRMING ──cancel──► on_no
     ASKING | CONFIRMING ──no answer for followup_timeout_s──► ask once more ──► IDLE
     any ──emergency──► the emergency skill at once, whatever was open
 
@@ -137,7 +137,9 @@ class Dialogue:
         if match.intent == "emergency" or self._open is None:
             self._enter(None, "new request")
             return self._run(match.intent, match.slots, text, now)
-        if match.intent == "cancel":
+        if match.intent == "cancel":  # to a yes/no question, cancel means no
+            if isinstance(self._open.outcome, Confirm):
+                return self._act(self._open.outcome.on_no, now)
             self._enter(None, "cancelled")
             return [self._say(Reply("dialogue.cancelled"), now)]
         if isinstance(self._open.outcome, Confirm):
