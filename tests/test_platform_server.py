@@ -22,8 +22,9 @@ import pytest
 import requests
 from ruamel.yaml import YAML
 
+from assistant.platform_app import PlatformApp
 from assistant.platform_faults import FaultInjector, FaultSettings
-from assistant.platform_server import PlatformApp, PlatformServer, ServerConfig
+from assistant.platform_server import PlatformServer, ServerConfig
 from assistant.platform_store import Fresh, InProgress, KeyReused, PlatformStore
 from tests.platform_fixture import (
     ADMIN_TOKEN,
