@@ -129,16 +129,6 @@ class Outbox:
             ).fetchall()
         return [_row(r) for r in rows]
 
-    def all(self, states: Iterable[str] = (PENDING, PARKED)) -> list[OutboxRow]:
-        """Rows in these states, oldest first."""
-        names = list(states)
-        marks = ",".join("?" * len(names))
-        with self._db.connect() as conn:
-            rows = conn.execute(
-                f"SELECT * FROM outbox WHERE state IN ({marks}) ORDER BY id", names
-            ).fetchall()
-        return [_row(r) for r in rows]
-
     def delivered(self, row: OutboxRow, platform_id: str, now: float) -> None:
         """The platform stored the request."""
         self._update(

@@ -76,14 +76,6 @@ class DeviceState:
             ).fetchall()
         return [str(json.loads(r[0]).get("medicine", "")) for r in rows]
 
-    def reminders(self) -> list[tuple[str, str]]:
-        """Active reminders set by voice: (when, what)."""
-        with self._db.connect() as conn:
-            rows = conn.execute(
-                "SELECT spec, what FROM voice_reminders WHERE active = 1 ORDER BY id"
-            ).fetchall()
-        return [(str(r[0]), str(r[1])) for r in rows]
-
     def add_reminder(self, when: str, what: str) -> None:
         """Keep a reminder set by voice (committed before XiaoAn repeats it back)."""
         with self._db.connect() as conn, transaction(conn):

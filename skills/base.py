@@ -147,10 +147,6 @@ class LocalState(Protocol):
         """Medicines recorded as taken today, in order."""
         ...
 
-    def reminders(self) -> list[tuple[str, str]]:
-        """Active reminders set by voice: (when, what)."""
-        ...
-
     def reminder_sounding(self) -> bool:
         """Whether a reminder is waiting for an answer (the schedule's seam)."""
         ...

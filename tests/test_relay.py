@@ -26,7 +26,7 @@ from assistant.outbox import (
     Outbox,
     Record,
 )  # fmt: skip
-from assistant.platform import PlatformClient
+from assistant.platform import Fetched, PlatformClient
 from assistant.platform_server import PlatformServer
 from assistant.relay import Backoff, Delivered, Parked, Relay, RelayEvent, Retrying
 from assistant.storage import Database
@@ -212,3 +212,12 @@ def test_database_is_private_durable_and_survives_reopening(tmp_path: Path) -> N
     assert again.get(row.key) == row
     with sqlite3.connect(db.path) as conn:
         assert conn.execute("SELECT outbox_key FROM records").fetchone()[0] == row.key
+
+
+def test_heartbeat_teaches_the_platform_clock(rig: Rig) -> None:
+    late = FakeClock(START - 120)
+    client = PlatformClient(rig.server.url, DEVICE_ID, DEVICE_SECRET, 5.0, late)
+    answer = client.heartbeat({"uptime_s": 5, "outbox_backlog": 0})
+    assert isinstance(answer, Fetched)
+    assert answer.data["server_time"] == int(START)
+    assert abs(client.offset_s - 120) < 1

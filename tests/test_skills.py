@@ -56,9 +56,6 @@ class State:
     def medicine_today(self) -> list[str]:
         return self.taken
 
-    def reminders(self) -> list[tuple[str, str]]:
-        return []
-
     def reminder_sounding(self) -> bool:
         return self.sounding
 
