@@ -113,6 +113,18 @@ class Outbox:
             ).fetchone()[0]
         return float(value) if value is not None else None
 
+    def clamp_waits(self, now: float, longest_s: float, lane: Lane = ALL) -> int:
+        """Bring forward rows waiting longer than ``longest_s`` from ``now``: after the
+        clock was set back (a Raspberry Pi has no clock of its own until NTP answers), a
+        retry must not wait for the old time to come round again."""
+        with self._db.connect() as conn, transaction(conn):
+            cur = conn.execute(
+                "UPDATE outbox SET next_at = ? WHERE state = ? AND next_at > ?"
+                " AND priority BETWEEN ? AND ?",
+                (now, PENDING, now + longest_s, *lane),
+            )
+        return cur.rowcount
+
     def get(self, key: str) -> OutboxRow | None:
         """The row with this idempotency key."""
         return self._one("SELECT * FROM outbox WHERE key = ?", (key,))

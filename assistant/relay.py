@@ -116,6 +116,8 @@ class Relay:
         """Send every row that is due now; returns when the next one will be (or None)."""
         if self._client is None:
             return None
+        emergency = self._lane[0] == EMERGENCY_PRIORITY
+        self._outbox.clamp_waits(self._clock(), self._backoff.bound(emergency), self._lane)
         while not self._stop.is_set():
             row = self._outbox.next_due(self._clock(), self._lane)
             if row is None:

@@ -221,3 +221,15 @@ def test_heartbeat_teaches_the_platform_clock(rig: Rig) -> None:
     assert isinstance(answer, Fetched)
     assert answer.data["server_time"] == int(START)
     assert abs(client.offset_s - 120) < 1
+
+
+def test_a_clock_set_back_does_not_hold_a_retry(rig: Rig) -> None:
+    rig.admin.set_faults(fail_rate=1.0)
+    key = rig.add("emergency", 0)
+    rig.relay.send_due()
+    rig.admin.set_faults()
+    rig.clock.advance(-86400)  # NTP set the clock back a day
+    assert rig.relay.send_due() is None
+    row = rig.outbox.get(key)
+    assert row is not None
+    assert row.state == DELIVERED
