@@ -75,7 +75,7 @@ class Database:
     def create(self) -> Database:
         """Create the file (mode 0600) and the tables if they are missing."""
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
             os.chmod(self.path, 0o600)
             with self.connect() as conn:

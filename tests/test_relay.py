@@ -208,6 +208,9 @@ def test_database_is_private_durable_and_survives_reopening(tmp_path: Path) -> N
     with db.connect() as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+        wal = db.path.with_name(db.path.name + "-wal")
+        assert stat.S_IMODE(os.stat(wal).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(db.path.parent).st_mode) == 0o700
     again = Outbox(Database(db.path).create())
     assert again.get(row.key) == row
     with sqlite3.connect(db.path) as conn:
