@@ -220,12 +220,24 @@ class Dialogue:
     ) -> list[Say]:
         if intent == "yes":
             return self._act(question.on_yes, now)
+        corrected = self._corrected(question, text, now) if intent in ("no", "unknown") else None
+        if corrected is not None:
+            self._enter(None, "corrected")
+            return self._run(question.intent, corrected, text, now)
         if intent == "no":
             return self._act(question.on_no, now)
         if intent != "unknown":  # the elder moved on to something else
             self._enter(None, "changed subject")
             return self._run(intent, slots, text, now)
         return self._not_understood(Reply("dialogue.yes_or_no"), now)
+
+    def _corrected(self, question: Confirm, text: str, now: datetime) -> dict[str, Any] | None:
+        """The confirmed slots with the answer's changes (不对，后天下午), or None."""
+        if not question.intent:
+            return None
+        said = self._parser.slots_for(text, question.intent, now, defaults=False)
+        changed = {k: v for k, v in said.items() if question.slots.get(k) != v}
+        return {**question.slots, **changed} if changed else None
 
     def _answer_ask(
         self, question: Ask, intent: str, slots: Any, text: str, now: datetime

@@ -125,10 +125,11 @@ class IntentParser:
         return self._normalizer.strip(self._normalizer.clean(text))
 
     def slots_for(
-        self, text: str, intent: str, now: datetime | None = None
+        self, text: str, intent: str, now: datetime | None = None, defaults: bool = True
     ) -> dict[str, SlotValue]:
         """The slots of ``intent`` found in ``text`` without matching an intent: the answer
-        to a follow-up question (您想什么时候来？ → 明天上午) fills the intent being asked."""
+        to a follow-up question (您想什么时候来？ → 明天上午) fills the intent being asked.
+        ``defaults=False`` leaves out what was not said (a correction: 不对，要三份)."""
         now = now or datetime.now(self._tz)
         cleaned = self._normalizer.clean(text)
         readings = [cleaned]
@@ -141,7 +142,7 @@ class IntentParser:
             facts = self._time(norm)
             stripped = _without(norm, facts.spans, self.data.spaced)
             utterance = Utterance(norm, stripped, facts, resolve(facts, now))
-            slots = self._filler.fill(intent, utterance, {}, {})
+            slots = self._filler.fill(intent, utterance, {}, {}, defaults)
             if slots:
                 return slots
         return {}

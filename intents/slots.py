@@ -117,8 +117,10 @@ class SlotFiller:
         utterance: Utterance,
         captured: Mapping[str, str],
         fixed: Mapping[str, str],
+        defaults: bool = True,
     ) -> dict[str, SlotValue]:
-        """The slots of ``intent`` said in ``utterance``."""
+        """The slots of ``intent`` said in ``utterance`` (with ``defaults``, also those the
+        contract fills when unsaid: ``order_meal.count = 1``)."""
         names = self._data.slot_names.get(intent, ())
         slots: dict[str, SlotValue] = {}
         for name in names:
@@ -132,7 +134,7 @@ class SlotFiller:
                     slots[name] = value
         if "measure" in names:
             slots.update(self._measure(utterance))
-        if intent == "order_meal":
+        if intent == "order_meal" and defaults:
             slots.setdefault("count", 1)
         return {k: v for k, v in slots.items() if v != ""}
 

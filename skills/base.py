@@ -97,13 +97,18 @@ class Ask:
 
 @dataclass(frozen=True)
 class Confirm:
-    """Ask yes or no before acting; ``relay`` and ``records`` are committed before asking."""
+    """Ask yes or no before acting; ``relay`` and ``records`` are committed before asking.
+
+    With ``intent`` and ``slots`` (what is being confirmed), an answer that corrects a slot
+    (不对，后天下午) runs the skill again with it instead of meaning no."""
 
     reply: Reply
     on_yes: Handled
     on_no: Handled
     relay: Outgoing | None = None
     records: tuple[Record, ...] = ()
+    intent: str = ""
+    slots: Mapping[str, SlotValue] = field(default_factory=dict)
 
 
 Outcome = Handled | Ask | Confirm

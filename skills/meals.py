@@ -49,6 +49,8 @@ class MealSkill(Skill):
                 Reply("meal.recorded", values), Outgoing("meal_order", fields, MEAL_PRIORITY)
             ),
             on_no=Handled(Reply("meal.not_ordered")),
+            intent=request.intent,
+            slots={**slots, "date": day, "count": count, "diet": diet},
         )
 
     def _menu(self, request: SkillRequest) -> Outcome:

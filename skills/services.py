@@ -57,6 +57,8 @@ class ServiceSkill(Skill):
                 Outgoing("service_booking", fields, SERVICE_PRIORITY),
             ),
             on_no=Handled(Reply("booking.not_booked")),
+            intent=request.intent,
+            slots=slots,
         )
 
     def _cancel(self, request: SkillRequest) -> Outcome:
