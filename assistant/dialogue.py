@@ -4,6 +4,7 @@ States (transitions only in ``_enter``, each logged)::
 
     IDLE ──skill asks for a slot──► ASKING ──answer fills it──► (the skill again)
     IDLE ──skill asks yes/no─────► CONFIRMING ──yes──► on_yes / ──no──► on_no
+    CONFIRMING ──a correction (不对，后天下午)──► the skill again with the change
     ASKING ──cancel──► IDLE (好的，不办了);  CONFIRMING ──cancel──► on_no
     ASKING | CONFIRMING ──no answer for followup_timeout_s──► ask once more ──► IDLE
     any ──emergency──► the emergency skill at once, whatever was open
