@@ -176,6 +176,8 @@ class Dialogue:
         if not isinstance(event, Delivered):
             return []
         if row.kind == "emergency":
+            if event.status == "cancelled" or self._state.active_emergency() is None:
+                return []  # the elder called it off; the cancellation's news follows
             return [self._say(Reply("emergency.acknowledged"), now, urgent=True)]
         key = f"delivered.{row.kind}"
         if key in self._replies.texts and self._open is None:
@@ -302,7 +304,9 @@ class Dialogue:
             "fields": dict(relay.fields),
             "lang": self._settings.lang,
         }
-        row = self._outbox.add(relay.kind, relay.priority, body, self._clock(), records)
+        row = self._outbox.add(
+            relay.kind, relay.priority, body, self._clock(), records, relay.after
+        )
         self._wake_sender()
         return row
 
@@ -316,18 +320,25 @@ class Dialogue:
                 self._state.snooze(effect.minutes)
 
     def _emergency_overdue(self, now: datetime) -> list[Say]:
-        active = self._state.active_emergency()
-        if active is None or active[1] or active[0] in self._announced:
+        """An alarm unacknowledged for ``emergency_ack_timeout_s``: say so (once) and ask the
+        platform to notify the family (committed first; said even if that fails)."""
+        alarm = self._state.active_emergency()
+        if alarm is None or alarm.acknowledged or alarm.keys[-1] in self._announced:
             return []
-        row = self._outbox.get(active[0])
-        if row is None or self._clock() - row.created_at < self._settings.emergency_ack_timeout_s:
+        first = self._outbox.get(alarm.keys[-1])
+        waited = self._clock() - first.created_at if first else 0.0
+        if waited < self._settings.emergency_ack_timeout_s:
             return []
-        self._announced.add(active[0])
-        if not self._state.escalated(active[0]):
-            waited = round(self._clock() - row.created_at)
-            fields = {"emergency_key": active[0], "notify": "family", "waited_s": waited}
-            self.commit_request(Outgoing("emergency_escalation", fields, 0), now)
-        return [self._say(Reply("emergency.not_acknowledged"), now, urgent=True)]
+        say = self._say(Reply("emergency.not_acknowledged"), now, urgent=True)
+        self._announced.add(alarm.keys[-1])
+        try:
+            if not self._state.escalated(alarm.key):
+                fields = {"emergency_key": alarm.key, "emergency_keys": list(alarm.keys),
+                          "notify": "family", "waited_s": round(waited)}  # fmt: skip
+                self.commit_request(Outgoing("emergency_escalation", fields, 0), now)
+        except StorageError:
+            _LOGGER.exception("could not commit the escalation of an unacknowledged alarm")
+        return [say]
 
     # --- helpers --------------------------------------------------------------------
 

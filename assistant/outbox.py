@@ -61,12 +61,21 @@ class OutboxRow:
     last_error: str
     platform_id: str
     delivered_at: float | None
+    after_keys: tuple[str, ...] = ()
+    """Requests that must be delivered before this one."""
 
     @property
     def fields(self) -> dict[str, Any]:
         """The request's structured, kind-specific fields."""
         value = self.body.get("fields", {})
         return value if isinstance(value, dict) else {}
+
+
+_UNBLOCKED = (
+    "NOT EXISTS (SELECT 1 FROM json_each(outbox.after_keys) AS a"
+    " JOIN outbox AS first ON first.key = a.value WHERE first.state = 'pending')"
+)
+"""SQL: the row waits for no pending request."""
 
 
 class Outbox:
@@ -76,16 +85,23 @@ class Outbox:
         self._db = db
 
     def add(
-        self, kind: str, priority: int, body: Mapping[str, Any], now: float,
+        self,
+        kind: str,
+        priority: int,
+        body: Mapping[str, Any],
+        now: float,
         records: Iterable[Record] = (),
-    ) -> OutboxRow:  # fmt: skip
-        """Commit a new request (and its records) to disk; returns its row."""
+        after: Iterable[str] = (),
+    ) -> OutboxRow:
+        """Commit a new request (and its records) to disk; returns its row. It is not due
+        while a request named in ``after`` is still pending (a cancellation waits for
+        what it cancels, so the platform never sees them the wrong way round)."""
         key = str(uuid.uuid4())
         with self._db.connect() as conn, transaction(conn):
             cur = conn.execute(
-                "INSERT INTO outbox (key, kind, priority, body, created_at, next_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (key, kind, priority, dumps(dict(body)), now, now),
+                "INSERT INTO outbox (key, kind, priority, body, created_at, next_at, after_keys)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (key, kind, priority, dumps(dict(body)), now, now, dumps(list(after))),
             )
             _insert_records(conn, records, now, key)
             row = conn.execute("SELECT * FROM outbox WHERE id = ?", (cur.lastrowid,)).fetchone()
@@ -100,7 +116,7 @@ class Outbox:
         """The most urgent pending row of ``lane`` whose time has come (emergencies first)."""
         return self._one(
             "SELECT * FROM outbox WHERE state = ? AND next_at <= ? AND priority BETWEEN ? AND ?"
-            " ORDER BY priority, next_at, id LIMIT 1",
+            f" AND {_UNBLOCKED} ORDER BY priority, next_at, id LIMIT 1",
             (PENDING, now, *lane),
         )
 
@@ -108,7 +124,8 @@ class Outbox:
         """When the earliest pending row of ``lane`` is due (None: nothing pending)."""
         with self._db.connect() as conn:
             value = conn.execute(
-                "SELECT MIN(next_at) FROM outbox WHERE state = ? AND priority BETWEEN ? AND ?",
+                "SELECT MIN(next_at) FROM outbox WHERE state = ? AND priority BETWEEN ? AND ?"
+                f" AND {_UNBLOCKED}",
                 (PENDING, *lane),
             ).fetchone()[0]
         return float(value) if value is not None else None
@@ -215,4 +232,5 @@ def _insert_records(
 def _row(row: sqlite3.Row) -> OutboxRow:
     values = dict(row)
     values["body"] = json.loads(values["body"])
+    values["after_keys"] = tuple(json.loads(values["after_keys"]))
     return OutboxRow(**values)

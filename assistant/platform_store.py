@@ -353,9 +353,10 @@ class PlatformStore:
     ) -> tuple[int, JSONObject]:
         """Store a request claimed by ``begin_request``; the status and body to answer.
 
-        An ``emergency_cancel`` whose ``fields.emergency_key`` is the idempotency key of an
-        emergency of the same device that is still received or accepted cancels it; an
-        emergency whose cancel arrived first is stored as cancelled.
+        An ``emergency_cancel`` whose ``fields.emergency_key`` (or one of
+        ``fields.emergency_keys``) is the idempotency key of an emergency of the same device
+        that is still received or accepted cancels it; an emergency whose cancel arrived
+        first is stored as cancelled (and its answer says so).
         """
         now = iso_utc(self._clock())
         with self._tx() as db:
@@ -379,18 +380,18 @@ class PlatformStore:
                 ),
             )  # fmt: skip
             seq = int(cur.lastrowid or 0)
-            target = request.fields.get("emergency_key")
-            if request.kind == "emergency_cancel" and isinstance(target, str):
-                db.execute(
-                    "UPDATE requests SET status = 'cancelled', updated_at = ? "
-                    "WHERE device_id = ? AND idempotency_key = ? AND kind = 'emergency' "
-                    "AND status IN (?, ?)",
-                    (now, device_id, target.lower(), *_OPEN_STATUSES),
-                )
+            if request.kind == "emergency_cancel":
+                for target in _cancel_targets(request.fields):
+                    db.execute(
+                        "UPDATE requests SET status = 'cancelled', updated_at = ? "
+                        "WHERE device_id = ? AND idempotency_key = ? AND kind = 'emergency' "
+                        "AND status IN (?, ?)",
+                        (now, device_id, target, *_OPEN_STATUSES),
+                    )
             body: JSONObject = {
                 "id": f"R{seq:06d}",
                 "kind": request.kind,
-                "status": "received",
+                "status": status,
                 "received_at": now,
                 "summary": request.summary,
             }
@@ -516,13 +517,19 @@ def _bump(db: sqlite3.Connection, name: str) -> None:
     )
 
 
+def _cancel_targets(fields: JSONObject) -> list[str]:
+    """The emergency keys an ``emergency_cancel`` names (``emergency_key``, ``emergency_keys``)."""
+    keys = fields.get("emergency_keys")
+    named = [fields.get("emergency_key"), *(keys if isinstance(keys, list) else [])]
+    return sorted({k.lower() for k in named if isinstance(k, str)})
+
+
 def _cancel_exists(db: sqlite3.Connection, device_id: str, emergency_key: str) -> bool:
-    row = db.execute(
-        "SELECT 1 FROM requests WHERE device_id = ? AND kind = 'emergency_cancel' "
-        "AND lower(json_extract(fields, '$.emergency_key')) = ? LIMIT 1",
-        (device_id, emergency_key),
-    ).fetchone()
-    return row is not None
+    rows = db.execute(
+        "SELECT fields FROM requests WHERE device_id = ? AND kind = 'emergency_cancel'",
+        (device_id,),
+    ).fetchall()
+    return any(emergency_key in _cancel_targets(json.loads(r[0])) for r in rows)
 
 
 def _select(db: sqlite3.Connection, request_id: str, device_id: str | None) -> RequestRecord | None:

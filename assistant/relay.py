@@ -62,6 +62,8 @@ class Delivered:
     row: OutboxRow
     platform_id: str
     replayed: bool
+    status: str = "received"
+    """The status the platform gave it (an alarm cancelled before it arrived: cancelled)."""
 
 
 @dataclass(frozen=True)
@@ -134,7 +136,7 @@ class Relay:
         if isinstance(answer, Accepted):
             self._outbox.delivered(row, answer.platform_id, now)
             _LOGGER.info("delivered %s %s as %s", row.kind, row.key, answer.platform_id)
-            return Delivered(row, answer.platform_id, answer.replayed)
+            return Delivered(row, answer.platform_id, answer.replayed, answer.status)
         emergency = row.priority == EMERGENCY_PRIORITY
         if isinstance(answer, Refused) and not answer.retryable and not emergency:
             self._outbox.park(row, str(answer))

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from assistant.outbox import DELIVERED, Outbox
+from assistant.outbox import DELIVERED, PENDING, Outbox
 from assistant.storage import Database, transaction
-from skills.base import Booking
+from skills.base import Alarm, Booking
 
 EMERGENCY_WINDOW_S = 3600.0
 """An emergency stays active this long unless it is cancelled."""
@@ -48,22 +48,29 @@ class DeviceState:
                                    row.platform_id, row.key in cancelled))  # fmt: skip
         return out
 
-    def active_emergency(self) -> tuple[str, bool] | None:
-        """The newest emergency of the last hour, unless cancelled since; and its ack."""
-        rows = self._outbox.latest(("emergency", "emergency_cancel"), limit=20)
+    def active_emergency(self) -> Alarm | None:
+        """The calls since the last cancellation that are of the last hour or still not
+        delivered (an alarm that never got through stays on, however old)."""
+        rows = self._outbox.latest(("emergency", "emergency_cancel"), limit=50)
         since = self._clock() - EMERGENCY_WINDOW_S
+        calls = []
         for row in rows:
-            if row.created_at < since:
-                return None
             if row.kind == "emergency_cancel":
-                return None
-            return row.key, row.state == DELIVERED
-        return None
+                break
+            if row.created_at >= since or row.state == PENDING:
+                calls.append(row)
+        if not calls:
+            return None
+        delivered = any(r.state == DELIVERED for r in calls)
+        return Alarm(calls[0].key, tuple(r.key for r in calls), delivered)
 
     def escalated(self, emergency_key: str) -> bool:
         """Whether the platform was already asked to notify the family for it."""
         rows = self._outbox.latest(("emergency_escalation",), limit=20)
-        return any(r.fields.get("emergency_key") == emergency_key for r in rows)
+        return any(
+            emergency_key in (r.fields.get("emergency_key"), *r.fields.get("emergency_keys", []))
+            for r in rows
+        )
 
     def medicine_today(self) -> list[str]:
         """Medicines recorded as taken since midnight, in order."""

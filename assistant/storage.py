@@ -36,7 +36,8 @@ CREATE TABLE IF NOT EXISTS outbox (
     next_at REAL NOT NULL,
     last_error TEXT NOT NULL DEFAULT '',
     platform_id TEXT NOT NULL DEFAULT '',
-    delivered_at REAL
+    delivered_at REAL,
+    after_keys TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, priority, next_at);
 CREATE TABLE IF NOT EXISTS records (
@@ -80,6 +81,7 @@ class Database:
             os.chmod(self.path, 0o600)
             with self.connect() as conn:
                 conn.executescript(_SCHEMA)
+                _add_missing_columns(conn)
         except (OSError, sqlite3.Error) as err:
             raise StorageError(
                 f"{self.path}: cannot create the database ({err}): check the disk and "
@@ -106,6 +108,18 @@ class Database:
             ) from err
         finally:
             conn.close()
+
+
+_ADDED_COLUMNS = {"outbox": {"after_keys": "TEXT NOT NULL DEFAULT '[]'"}}
+"""Columns added after the first release, added to an older database on start."""
+
+
+def _add_missing_columns(conn: sqlite3.Connection) -> None:
+    for table, columns in _ADDED_COLUMNS.items():
+        present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        for name, kind in columns.items():
+            if name not in present:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
 
 
 @contextmanager

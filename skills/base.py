@@ -43,6 +43,8 @@ class Outgoing:
     fields: Mapping[str, Any]
     priority: int = 5
     """0 = emergency (sent first, never parked) … 9."""
+    after: tuple[str, ...] = ()
+    """Keys of requests that must reach the platform first (what a cancellation cancels)."""
 
 
 @dataclass(frozen=True)
@@ -128,12 +130,26 @@ class Booking:
 
 
 @dataclass(frozen=True)
+class Alarm:
+    """The emergency that is still on: the newest call, and every call still open."""
+
+    key: str
+    """The newest call's idempotency key."""
+    keys: tuple[str, ...]
+    """Every open call, newest first (a cancellation names them all)."""
+    acknowledged: bool
+    """Whether the platform acknowledged one of the open calls."""
+
+
+@dataclass(frozen=True)
 class Lookup:
     """An answer from the platform, fresh or from the cache; ``data`` None: neither."""
 
     data: Mapping[str, Any] | None
     age_s: float | None = None
     """None: fresh from the platform; else how old the cached copy is (seconds)."""
+    missing: bool = False
+    """The platform answered that it has no such thing (404)."""
 
 
 class LocalState(Protocol):
@@ -143,9 +159,8 @@ class LocalState(Protocol):
         """Service bookings, newest first."""
         ...
 
-    def active_emergency(self) -> tuple[str, bool] | None:
-        """The key of the emergency of the last hour not cancelled, and whether the
-        platform acknowledged it; None when there is none."""
+    def active_emergency(self) -> Alarm | None:
+        """The alarm not cancelled since: of the last hour, or not delivered yet."""
         ...
 
     def medicine_today(self) -> list[str]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from skills.base import Confirm, Handled, Outcome, Outgoing, Reply, Skill, SkillRequest
 
 EMERGENCY = 0
+MAX_SAID = 2000
+"""Characters of the elder's words sent with an alarm (the rest is rambling or noise)."""
 
 
 class EmergencySkill(Skill):
@@ -24,13 +26,15 @@ class EmergencySkill(Skill):
         if request.intent == "emergency":
             kind = str(request.slots.get("kind", "general"))
             fields: dict[str, str] = {"kind": kind, "said": request.text}
+            fields["said"] = request.text[:MAX_SAID]
             if active is not None:
-                fields["follows"] = active[0]
+                fields["follows"] = active.key
             key = "emergency.recorded_again" if active is not None else "emergency.recorded"
             return Handled(Reply(key, {"kind": kind}), Outgoing("emergency", fields, EMERGENCY))
         if active is None:
             return Handled(Reply("cancel.nothing"))
-        cancel = Outgoing("emergency_cancel", {"emergency_key": active[0]}, EMERGENCY)
+        fields_ = {"emergency_key": active.key, "emergency_keys": list(active.keys)}
+        cancel = Outgoing("emergency_cancel", fields_, EMERGENCY, after=active.keys)
         return Confirm(
             Reply("emergency.cancel_confirm"),
             on_yes=Handled(Reply("emergency.cancelled"), cancel),

@@ -74,7 +74,7 @@ class ServiceSkill(Skill):
             Reply("cancel_service.confirm", values),
             on_yes=Handled(
                 Reply("cancel_service.recorded", values),
-                Outgoing("service_cancel", fields, SERVICE_PRIORITY),
+                Outgoing("service_cancel", fields, SERVICE_PRIORITY, after=(booking.key,)),
             ),
             on_no=Handled(Reply("cancel_service.kept", values)),
         )

@@ -10,11 +10,14 @@ deterministic. Turns, one action each:
 ``wait: SECONDS``        time passes; the dialogue's ``tick`` runs
 ``send: true``           the senders drain the outbox; their events reach the dialogue
 ``provider: {status}``   a provider moves the newest request to ``status``
+``faults: {fail_rate…}`` the platform starts failing (``{}``: stops)
 
 and what to expect after it: ``replies`` (reply keys, in order), ``contains``
 (substrings of the spoken text), ``state`` (idle, asking, confirming), ``stored`` (the
 newest request the platform stored: ``kind``, ``fields``, ``summary`` substrings),
-``pending`` (how many requests wait in the outbox).
+``pending`` (how many requests wait in the outbox), ``status_of`` (kind → the statuses
+of the stored requests of that kind, newest first), ``stored_kinds`` (the kinds of all
+stored requests, newest first).
 """
 
 from __future__ import annotations

@@ -35,6 +35,10 @@ def _act(h: Harness, turn: dict[str, Any]) -> list[Say]:
         return h.wait(float(turn["wait"]))
     if "send" in turn:
         return h.send()
+    if "faults" in turn:
+        assert h.admin is not None
+        h.admin.set_faults(**turn["faults"])
+        return []
     if "provider" in turn:
         assert h.admin is not None
         newest = h.stored()[0]
@@ -58,6 +62,11 @@ def _check(h: Harness, turn: dict[str, Any], says: list[Say], where: str) -> Non
         assert h.assistant.outbox.counts()["pending"] == turn["pending"], where
     if "stored" in turn:
         _check_stored(h, turn["stored"], where)
+    for kind, status in (turn.get("status_of") or {}).items():
+        found = [r["status"] for r in h.stored() if r["kind"] == kind]
+        assert found == list(status), f"{where}: {kind} statuses {found}"
+    if "stored_kinds" in turn:
+        assert [r["kind"] for r in h.stored()] == list(turn["stored_kinds"]), where
     if "stored_count" in turn:
         assert len(h.stored()) == turn["stored_count"], where
 

@@ -14,6 +14,7 @@ import pytest
 from intents.data import load_language
 from skills.base import (
     AddReminder,
+    Alarm,
     Ask,
     Booking,
     Confirm,
@@ -42,7 +43,7 @@ class State:
     """``LocalState`` as plain data."""
 
     booked: list[Booking] = field(default_factory=list)
-    emergency: tuple[str, bool] | None = None
+    emergency: Alarm | None = None
     taken: list[str] = field(default_factory=list)
     sounding: bool = False
     level: int = 7
@@ -50,7 +51,7 @@ class State:
     def bookings(self, service: str | None = None) -> list[Booking]:
         return [b for b in self.booked if service is None or b.service == service]
 
-    def active_emergency(self) -> tuple[str, bool] | None:
+    def active_emergency(self) -> Alarm | None:
         return self.emergency
 
     def medicine_today(self) -> list[str]:
@@ -115,11 +116,13 @@ def test_emergency_relays_at_once_with_top_priority() -> None:
 
 
 def test_cancel_of_an_alarm_asks_first_and_never_deletes() -> None:
-    out = handle(EmergencySkill(), "cancel", state=State(emergency=("k1", False)))
+    alarm = Alarm("k2", ("k2", "k1"), False)
+    out = handle(EmergencySkill(), "cancel", state=State(emergency=alarm))
     assert isinstance(out, Confirm)
     assert out.on_yes.relay is not None
     assert out.on_yes.relay.kind == "emergency_cancel"
-    assert out.on_yes.relay.fields == {"emergency_key": "k1"}
+    assert out.on_yes.relay.fields == {"emergency_key": "k2", "emergency_keys": ["k2", "k1"]}
+    assert out.on_yes.relay.after == ("k2", "k1")  # sent only once the calls are delivered
 
 
 def test_booking_asks_for_service_then_time_then_confirms() -> None:
