@@ -139,7 +139,11 @@ def _check_log_level(value: str) -> str | None:
 def _check_url(value: str) -> str | None:
     if not value:
         return None
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 (a bad port raises here)
+    except ValueError:
+        return "write a URL such as https://platform.example.org"
     if parts.scheme == "https" and parts.hostname:
         return None
     if parts.scheme == "http" and parts.hostname in _LOOPBACK:
@@ -150,7 +154,22 @@ def _check_url(value: str) -> str | None:
 def _check_secret(value: str) -> str | None:
     if not value:
         return None
-    return None if _HEX.fullmatch(value) else "write the secret as hexadecimal digits"
+    if _HEX.fullmatch(value) and len(value) % 2 == 0:
+        return None
+    return "write the secret as an even number of hexadecimal digits, at least 32"
+
+
+def _check_device_id(value: str) -> str | None:
+    if not value or _DEVICE_ID.fullmatch(value):
+        return None
+    return "write 1 to 64 letters, digits, dots, dashes or underscores (e.g. xiaoan-0001)"
+
+
+def _check_retry_max(value: str) -> str | None:
+    message = _check_positive(value)
+    if message is None and float(value) > 300:
+        return "write at most 300 (seconds): a request may not wait longer between tries"
+    return message
 
 
 def _check_positive(value: str) -> str | None:
@@ -166,7 +185,8 @@ def _check_days(value: str) -> str | None:
 
 
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
-_HEX = re.compile(r"[0-9a-fA-F]{16,}")
+_HEX = re.compile(r"[0-9a-fA-F]{32,}")
+_DEVICE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _CHECKS: dict[str, Callable[[str], str | None]] = {
     "lang": _check_lang,
     "platform_lang": _check_lang,
@@ -178,7 +198,8 @@ _CHECKS: dict[str, Callable[[str], str | None]] = {
     "followup_timeout_s": _check_positive,
     "request_timeout_s": _check_positive,
     "read_timeout_s": _check_positive,
-    "retry_max_s": _check_positive,
+    "retry_max_s": _check_retry_max,
+    "device_id": _check_device_id,
     "retention_days": _check_days,
 }
 _SECRETS = frozenset({"device_secret"})

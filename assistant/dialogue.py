@@ -52,6 +52,8 @@ from skills.registry import SkillSet
 
 _LOGGER = logging.getLogger(__name__)
 FREE_TEXT_SLOTS = frozenset({"what", "contact", "note"})
+KEEPS_QUESTION_OPEN = frozenset({"repeat", "volume_up", "volume_down"})
+"""Intents that leave the open question open (the elder did not hear it well)."""
 """Slots whose answer is taken as said when no finder recognises it."""
 
 
@@ -138,6 +140,13 @@ class Dialogue:
         if match.intent == "emergency" or self._open is None:
             self._enter(None, "new request")
             return self._run(match.intent, match.slots, text, now)
+        if match.intent in KEEPS_QUESTION_OPEN:  # 再说一遍 / 嗯？ / 大声点 while asked
+            pending = self._open
+            says = self._run(match.intent, match.slots, text, now)
+            self._open = replace(pending, asked_at=self._clock())
+            if match.intent != "repeat":  # louder or quieter: the question once more
+                says.append(self._say(pending.outcome.reply, now))
+            return says
         if match.intent == "cancel":  # to a yes/no question, cancel means no
             if isinstance(self._open.outcome, Confirm):
                 return self._act(self._open.outcome.on_no, now)

@@ -1,17 +1,20 @@
 """Reads from the platform with a local cache, so XiaoAn can still answer offline.
 
 Receives a path to look up; emits a ``skills.base.Lookup``: fresh data, or the last copy
-from the ``cache`` table with its age, or nothing. Every fresh answer is cached.
+from the ``cache`` table with its age, or nothing. Every fresh answer is cached. The
+elder never waits longer than ``timeout_s`` in all (DNS, connect and read together): the
+request runs in a worker thread, and an answer that comes later still fills the cache.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote
 
-from assistant.platform import Fetched, PlatformClient, Refused
+from assistant.platform import Fetched, Looked, PlatformClient, Refused
 from assistant.storage import Database, dumps, transaction
 from skills.base import Lookup
 
@@ -27,6 +30,7 @@ class CachedLookups:
         self._db = db
         self._clock = clock
         self._timeout_s = timeout_s
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lookup")
 
     def menu(self, day: str) -> Lookup:
         """The canteen menu of one day."""
@@ -42,13 +46,22 @@ class CachedLookups:
 
     def _look(self, path: str) -> Lookup:
         if self._client is not None:
-            answer = self._client.get(path, self._timeout_s)
+            try:
+                answer = self._worker.submit(self._fetch, path).result(self._timeout_s)
+            except TimeoutError:
+                return self._cached(path)
             if isinstance(answer, Fetched):
-                self._store(path, answer.data)
                 return Lookup(answer.data)
             if isinstance(answer, Refused) and answer.status == 404:
-                return Lookup(None)
+                return Lookup(None, missing=True)
         return self._cached(path)
+
+    def _fetch(self, path: str) -> Looked:
+        assert self._client is not None
+        answer = self._client.get(path, self._timeout_s)
+        if isinstance(answer, Fetched):
+            self._store(path, answer.data)
+        return answer
 
     def _store(self, path: str, data: dict[str, Any]) -> None:
         with self._db.connect() as conn, transaction(conn):

@@ -8,7 +8,7 @@ for the elder; ``absolute=True`` gives a date no one can misread a day later
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import cn2an
 
@@ -139,10 +139,3 @@ def age(seconds: float, lang: str) -> str:
         return f"{hours} hour{'s' * (hours != 1)}"
     days = minutes // 1440
     return f"{days} day{'s' * (days != 1)}"
-
-
-def meal_default_date(meal: str, now: datetime, last_order: dict[str, int]) -> date:
-    """The day a meal ordered without a date is for: today while it can still be ordered
-    (before ``last_order[meal]`` o'clock), else tomorrow."""
-    hour = last_order.get(meal, 24)
-    return now.date() if now.hour < hour else now.date() + timedelta(days=1)

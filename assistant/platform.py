@@ -130,7 +130,7 @@ class PlatformClient:
                 method, url, data=raw or None, headers=headers,
                 timeout=timeout_s or self.timeout_s, allow_redirects=False,
             )  # fmt: skip
-        except requests.RequestException as err:
+        except (requests.RequestException, ValueError, UnicodeError) as err:
             return Unreachable(f"{type(err).__name__}: {_first_line(err)}")
         return self._answer(response)
 

@@ -29,7 +29,7 @@ WORD_TABLES = ("service", "meal", "diet", "measure", "kind", "contact", "status"
 VALUE_NAMES = frozenset({
     *WORD_TABLES, "address", "when", "date", "fulldate", "time", "weekday", "lunar", "items",
     "medicines", "more", "count", "stars", "minutes", "volume", "value", "medicine", "what",
-    "provider", "age", "who", "said", "note", "reason", "summary",
+    "provider", "age", "who", "said", "note", "reason", "summary", "order_by",
 })  # fmt: skip
 """The placeholders a text may use."""
 
@@ -96,9 +96,9 @@ class Replies:
     def summary(self, kind: str, fields: Mapping[str, Any], who: str, now: datetime) -> str:
         """The one-line summary of a request, with absolute dates (for service providers)."""
         template = self.summaries.get(kind) or self.summaries["default"]
-        values = self.words_for(fields, now, absolute=True)
+        values = {k: _clip(v, MAX_QUOTED) for k, v in self.words_for(fields, now, True).items()}
         values["who"] = who
-        return " ".join(template.format_map(_Blank(values)).split())
+        return _clip(" ".join(template.format_map(_Blank(values)).split()), MAX_SUMMARY)
 
     def words_for(self, raw: Mapping[str, Any], now: datetime, absolute: bool) -> dict[str, str]:
         """Every value put into words."""
@@ -125,6 +125,16 @@ class Replies:
         if name in ("count", "stars", "minutes") and zh and isinstance(value, int):
             return phrasing.zh_count(value)
         return str(value)
+
+
+MAX_SUMMARY = 500
+"""The platform's limit for a summary (``docs/platform-api.md``); the fields keep it all."""
+MAX_QUOTED = 120
+"""Characters of one value (the elder's words) quoted in a summary."""
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class _Blank(dict[str, str]):

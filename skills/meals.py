@@ -7,14 +7,15 @@ committed to the outbox and sent when the platform is reachable.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
-from assistant.phrasing import meal_default_date
 from skills.base import Ask, Confirm, Handled, Lookup, Outcome, Outgoing, Reply, Skill, SkillRequest
 
 MEAL_PRIORITY = 4
 LAST_ORDER_HOUR = {"breakfast": 7, "lunch": 11, "dinner": 17}
-"""A meal asked for without a date is for today until this hour, then for tomorrow."""
+"""Today's meal can be ordered until this hour, unless the menu gives its ``order_by``;
+after it, a meal asked for without a date is for tomorrow."""
 MEALS = ("breakfast", "lunch", "dinner")
 
 
@@ -35,7 +36,17 @@ class MealSkill(Skill):
         meal = slots.get("meal")
         if meal is None:
             return Ask(Reply("meal.ask_meal"), request.intent, slots, "meal")
-        day = str(slots.get("date") or _default_day(str(meal), request))
+        now = request.ctx.now
+        today = now.date().isoformat()
+        late = _too_late(str(meal), now, request.ctx.platform.menu(today).data)
+        said = slots.get("date")
+        if said is not None and (str(said) < today or (str(said) == today and late)):
+            slots.pop("date")
+            key = "meal.date_past" if str(said) < today else "meal.too_late"
+            values_ = {"meal": meal, "order_by": late or ""}
+            return Ask(Reply(key, values_), request.intent, slots, "date")
+        tomorrow = (now.date() + timedelta(days=1)).isoformat()
+        day = str(said or (tomorrow if late else today))
         count = int(slots.get("count", 1))
         diet = str(slots.get("diet", "regular"))
         items = _items(request.ctx.platform.menu(day).data, str(meal))
@@ -71,8 +82,13 @@ class MealSkill(Skill):
         return Handled(Reply("meal.menu", values))
 
 
-def _default_day(meal: str, request: SkillRequest) -> str:
-    return meal_default_date(meal, request.ctx.now, LAST_ORDER_HOUR).isoformat()
+def _too_late(meal: str, now: datetime, menu: Mapping[str, Any] | None) -> str:
+    """The order-by time (HH:MM) of today's ``meal`` when it has passed, else ""."""
+    order_by = f"{LAST_ORDER_HOUR.get(meal, 24):02d}:00"
+    for entry in (menu or {}).get("meals", []):
+        if isinstance(entry, Mapping) and entry.get("meal") == meal and entry.get("order_by"):
+            order_by = str(entry["order_by"])
+    return order_by if now.strftime("%H:%M") >= order_by else ""
 
 
 def _items(menu: Mapping[str, Any] | None, meal: str) -> list[str]:

@@ -20,6 +20,8 @@ from skills.base import (
 )  # fmt: skip
 
 SERVICE_PRIORITY = 3
+STATUSES = frozenset({"received", "accepted", "completed", "cancelled", "rejected"})
+"""The platform's statuses (``docs/platform-api.md``); any other is said as no news."""
 
 
 class ServiceSkill(Skill):
@@ -90,8 +92,11 @@ class ServiceSkill(Skill):
             return Handled(Reply(f"status.{booking.state}", values))
         look = request.ctx.platform.request(booking.platform_id)
         if look.data is None:
-            return Handled(Reply("status.unknown", values))
-        status = str(look.data.get("status", "received"))
+            key = "status.not_found" if look.missing else "status.unknown"
+            return Handled(Reply(key, values))
+        status = str(look.data.get("status", ""))
+        if status not in STATUSES:
+            status = "other"
         provider = look.data.get("provider")
         if status == "accepted" and provider:
             status, values["provider"] = "accepted_provider", provider

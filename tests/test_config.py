@@ -45,3 +45,35 @@ def test_file_that_is_not_yaml(tmp_path: Path) -> None:
     (tmp_path / "config.yaml").write_text("lang: [zh\n")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_settings({"XIAOAN_HOME": str(tmp_path)})
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "fix"),
+    [
+        ("XIAOAN_PLATFORM_URL", "http://platform.example.org", "https://"),
+        ("XIAOAN_PLATFORM_URL", "https://[::1", "write a URL"),
+        ("XIAOAN_PLATFORM_URL", "https://host:99999", "write a URL"),
+        ("XIAOAN_DEVICE_SECRET", "abc", "at least 32"),
+        ("XIAOAN_DEVICE_SECRET", "a" * 33, "even number"),
+        ("XIAOAN_DEVICE_ID", "小安一号", "letters, digits"),
+        ("XIAOAN_RETRY_MAX_S", "3600", "at most 300"),
+        ("XIAOAN_FOLLOWUP_TIMEOUT_S", "soon", "number of seconds"),
+        ("XIAOAN_RETENTION_DAYS", "-1", "whole number of days"),
+    ],
+)
+def test_platform_settings_are_checked(tmp_path: Path, name: str, value: str, fix: str) -> None:
+    with pytest.raises(ConfigError, match=name) as caught:
+        load_settings({"XIAOAN_HOME": str(tmp_path), name: value})
+    assert fix in str(caught.value)
+
+
+def test_typed_settings_and_the_secret_file(tmp_path: Path) -> None:
+    (tmp_path / "config.yaml").write_text("emergency_ack_timeout_s: 45\nretention_days: 7\n")
+    secret = tmp_path / "device_secret"
+    secret.write_text("ab" * 16 + "\n")
+    secret.chmod(0o600)
+    settings, _ = load_settings({"XIAOAN_HOME": str(tmp_path)})
+    assert settings.emergency_ack_timeout_s == 45.0
+    assert settings.retention_days == 7
+    assert settings.device_secret == "ab" * 16
+    assert "ab" * 16 not in repr(settings)

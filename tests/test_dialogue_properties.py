@@ -34,7 +34,7 @@ def talk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
 )
 @given(
     turns=st.lists(
-        st.one_of(st.sampled_from(POOL), st.text(max_size=30), st.floats(0, 40)), max_size=8
+        st.one_of(st.sampled_from(POOL), st.text(max_size=600), st.floats(0, 40)), max_size=8
     ),
     emergency=st.sampled_from(EMERGENCIES),
 )

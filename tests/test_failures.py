@@ -109,3 +109,28 @@ def test_a_database_that_cannot_be_written_is_said_truthfully(tmp_path: Path) ->
     assert [s.key for s in says] == ["storage.failed"]
     assert "没记下来" in says[0].text
     assert "已记录" not in says[0].text
+
+
+def test_a_slow_platform_does_not_keep_the_elder_waiting(tmp_path: Path) -> None:
+    clock = FakeClock()
+    db = Database(tmp_path / "d.db").create()
+    with db.connect() as conn:
+        conn.execute(
+            "INSERT INTO cache (name, value, fetched_at) VALUES (?, ?, ?)",
+            ("/v1/menu?date=2026-11-22", '{"meals": []}', clock() - 60),
+        )
+    with running_platform(tmp_path, clock=clock) as server:
+        AdminClient(server.url).set_faults(delay_ms=1000)
+        client = PlatformClient(server.url, DEVICE_ID, DEVICE_SECRET, 5.0, clock)
+        look = CachedLookups(client, db, clock, timeout_s=0.2).menu("2026-11-22")
+    assert look.age_s == 60  # the cached copy, although the platform answered later
+
+
+def test_a_long_cry_for_help_is_delivered(tmp_path: Path) -> None:
+    with harness(tmp_path, "zh", NOW, "up", {"elder_name": "王秀英" * 20}) as h:
+        h.say("救命啊" + "快来人" * 900)
+        h.send()
+        stored = h.stored()
+    assert [r["kind"] for r in stored] == ["emergency"]
+    assert len(stored[0]["summary"]) <= 500
+    assert len(stored[0]["fields"]["said"]) == 2000

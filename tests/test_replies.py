@@ -17,14 +17,17 @@ from skills.base import Reply
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-_LITERAL_KEY = re.compile(r'Reply\(\s*"([a-z_]+\.[a-z_]+)"')
-_PREFIX_KEY = re.compile(r'Reply\(\s*f"([a-z_]+\.)\{')
+_LITERAL = re.compile(r'"([a-z_]+\.[a-z_]+)"')
 
 
 def _used_keys() -> set[str]:
+    """Every string literal in the skills and the dialogue shaped like a reply key whose
+    prefix is a reply family (keys chosen through variables are literals too)."""
+    families = {key.split(".")[0] for key in Replies.load("zh").texts}
     keys: set[str] = set()
     for path in [*(ROOT / "skills").glob("*.py"), ROOT / "assistant" / "dialogue.py"]:
-        keys |= set(_LITERAL_KEY.findall(path.read_text(encoding="utf-8")))
+        found = _LITERAL.findall(path.read_text(encoding="utf-8"))
+        keys |= {k for k in found if k.split(".")[0] in families}
     return keys
 
 
@@ -117,3 +120,11 @@ def test_times_in_words(value: str, lang: str, spoken: str) -> None:
 def test_ages() -> None:
     assert age(30, "zh") == "一分钟"
     assert age(3 * 86400, "en") == "3 days"
+
+
+def test_a_long_cry_for_help_still_fits_the_platform() -> None:
+    replies = Replies.load("en")
+    said = "help " * 400
+    line = replies.summary("emergency", {"kind": "fall", "said": said}, "Wang " * 100, NOW)
+    assert len(line) <= 500
+    assert line.startswith("[EMERGENCY]")

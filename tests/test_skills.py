@@ -233,3 +233,22 @@ def test_volume_stops_at_the_ends() -> None:
     out = handle(DeviceSkill(), "volume_down", state=State(level=5))
     assert isinstance(out, Handled)
     assert out.effects == (VolumeStep(-1),)
+
+
+@pytest.mark.parametrize(
+    ("lookup", "key"),
+    [
+        (Lookup({"status": "on_hold"}), "status.other"),
+        (Lookup(None, missing=True), "status.not_found"),
+        (Lookup(None), "status.unknown"),
+    ],
+)
+def test_status_the_platform_does_not_know_or_unknown_status(lookup: Lookup, key: str) -> None:
+    booked = [Booking("k", "cleaning", "2026-11-23", "delivered", "R1", False)]
+
+    class One(Platform):
+        def request(self, platform_id: str) -> Lookup:
+            return lookup
+
+    out = handle(ServiceSkill(), "service_status", state=State(booked=booked), platform=One())
+    assert out.reply.key == key
