@@ -31,10 +31,20 @@ class Measurement:
 def _split_pressure(said: str) -> tuple[float, float] | None:
     """一百四十九十 → (140, 90): the split where both halves are plausible."""
     for cut in range(1, len(said)):
+        if not (_numeral(said[:cut]) and _numeral(said[cut:])):
+            continue
         high, low = zh_number(said[:cut]), zh_number(said[cut:])
         if high and low and 70 <= high <= 260 and 30 <= low <= 160 and high > low:
             return high, low
     return None
+
+
+def _numeral(said: str) -> bool:
+    """A half that can stand alone: 百 only once, after a single digit (一百一, not 十一百一,
+    which cn2an reads as 120)."""
+    if "百" not in said:
+        return True
+    return said.count("百") == 1 and said.index("百") == 1 and said[0] in "一二两三四五六七八九"
 
 
 def _pressure(high: float | None, low: float | None) -> Measurement | None:
