@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 from assistant.config import Settings
 from assistant.errors import StorageError
-from assistant.outbox import Outbox, OutboxRow, Record
+from assistant.outbox import EMERGENCY_LANE, Outbox, OutboxRow, Record
 from assistant.relay import Delivered, Parked, RelayEvent
 from assistant.replies import Replies
 from assistant.state import DeviceState
@@ -298,10 +298,10 @@ class Dialogue:
             if records:
                 self._outbox.record(records, self._clock())
             return False
-        self.commit_request(relay, now, records)
+        self._commit_request(relay, now, records)
         return relay.priority == 0
 
-    def commit_request(
+    def _commit_request(
         self, relay: Outgoing, now: datetime, records: tuple[Record, ...] = ()
     ) -> OutboxRow:
         """Commit one request with its summary, then wake the sender."""
@@ -331,6 +331,8 @@ class Dialogue:
     def _emergency_overdue(self, now: datetime) -> list[Say]:
         """An alarm unacknowledged for ``emergency_ack_timeout_s``: say so (once) and ask the
         platform to notify the family (committed first; said even if that fails)."""
+        if self._outbox.next_wakeup(EMERGENCY_LANE) is None:
+            return []  # no call waiting to be delivered: the cheap check, five times a second
         alarm = self._state.active_emergency()
         if alarm is None or alarm.acknowledged or alarm.keys[-1] in self._announced:
             return []
@@ -344,7 +346,7 @@ class Dialogue:
             if not self._state.escalated(alarm.key):
                 fields = {"emergency_key": alarm.key, "emergency_keys": list(alarm.keys),
                           "notify": "family", "waited_s": round(waited)}  # fmt: skip
-                self.commit_request(Outgoing("emergency_escalation", fields, 0), now)
+                self._commit_request(Outgoing("emergency_escalation", fields, 0), now)
         except StorageError:
             _LOGGER.exception("could not commit the escalation of an unacknowledged alarm")
         return [say]

@@ -25,7 +25,9 @@ from assistant import phrasing
 from assistant.errors import ResponseDataError
 from skills.base import Reply
 
-WORD_TABLES = ("service", "meal", "diet", "measure", "kind", "contact", "status", "event")
+WORD_TABLES = (
+    "service", "meal", "diet", "measure", "kind", "contact", "status", "event", "weekday",
+)  # fmt: skip
 VALUE_NAMES = frozenset({
     *WORD_TABLES, "address", "when", "date", "fulldate", "time", "weekday", "lunar", "items",
     "medicines", "more", "count", "stars", "minutes", "volume", "value", "medicine", "what",
@@ -120,8 +122,6 @@ class Replies:
         if name == "time":
             moment = datetime.fromisoformat(str(value))
             return phrasing.zh_clock(moment) if zh else phrasing.en_clock(moment)
-        if name == "weekday":
-            return self.words.get("weekday", {}).get(str(value), str(value))
         if name in ("count", "stars", "minutes") and zh and isinstance(value, int):
             return phrasing.zh_count(value)
         return str(value)

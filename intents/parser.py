@@ -139,10 +139,7 @@ class IntentParser:
             norm = self._normalizer.strip(reading)
             if not norm:
                 continue
-            facts = self._time(norm)
-            stripped = _without(norm, facts.spans, self.data.spaced)
-            utterance = Utterance(norm, stripped, facts, resolve(facts, now))
-            slots = self._filler.fill(intent, utterance, {}, {}, defaults)
+            slots = self._filler.fill(intent, self._utterance(norm, now), {}, {}, defaults)
             if slots:
                 return slots
         return {}
@@ -150,9 +147,8 @@ class IntentParser:
     def _understand(self, text: str, norm: str, now: datetime) -> ParseResult:
         if not norm:
             return NotRecognized(text, self.lang, 0.0, "empty")
-        facts = self._time(norm)
-        stripped = _without(norm, facts.spans, self.data.spaced)
-        utterance = Utterance(norm, stripped, facts, resolve(facts, now))
+        utterance = self._utterance(norm, now)
+        stripped = utterance.stripped
         hit, stage = self._template(norm, stripped), "template"
         hits = [hit] if hit else []
         if hit is None:
@@ -174,6 +170,12 @@ class IntentParser:
         slots = self._filler.fill(intent, utterance, captured, fixed)
         _LOGGER.debug("intent %s by %s (%.2f)", intent, stage, confidence)
         return IntentMatch(text, self.lang, intent, confidence, slots, stage)
+
+    def _utterance(self, norm: str, now: datetime) -> Utterance:
+        """The normalised text with its time facts, and without its time words."""
+        facts = self._time(norm)
+        stripped = _without(norm, facts.spans, self.data.spaced)
+        return Utterance(norm, stripped, facts, resolve(facts, now))
 
     def _template(self, norm: str, stripped: str) -> _Hit | None:
         for block in self._whole:

@@ -19,14 +19,19 @@ def _run(env: dict[str, str], stdin: str, *args: str) -> subprocess.CompletedPro
     )  # fmt: skip
 
 
+def _env(home: Path, **settings: str) -> dict[str, str]:
+    """This environment without XiaoAn's variables, with ``XIAOAN_HOME`` and ``settings``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XIAOAN_")}
+    env.update(XIAOAN_HOME=str(home), **settings)
+    return env
+
+
 def _keys(done: subprocess.CompletedProcess[str]) -> list[str]:
     return [json.loads(line)["key"] for line in done.stdout.splitlines()]
 
 
 def test_offline_emergency_is_recorded_and_says_only_that(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("XIAOAN_")}
-    env["XIAOAN_HOME"] = str(tmp_path)
-    done = _run(env, "救命\n")
+    done = _run(_env(tmp_path), "救命\n")
     assert done.returncode == 0, done.stderr
     assert _keys(done) == ["emergency.recorded"]
     assert "正在呼叫" in done.stdout
@@ -52,8 +57,7 @@ def test_emergency_is_acknowledged_by_the_platform(tmp_path: Path) -> None:
 
 
 def test_text_mode_prints_plain_lines(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("XIAOAN_")}
-    env.update(XIAOAN_HOME=str(tmp_path), XIAOAN_ADDRESS_FORM="王奶奶")
+    env = _env(tmp_path, XIAOAN_ADDRESS_FORM="王奶奶")
     done = subprocess.run(
         [sys.executable, "-m", "assistant", "run", "--text"], input="你会干什么\n",
         capture_output=True, text=True, env=env, timeout=60, check=False,
@@ -62,9 +66,7 @@ def test_text_mode_prints_plain_lines(tmp_path: Path) -> None:
 
 
 def test_bad_platform_url_is_refused_with_the_fix(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("XIAOAN_")}
-    env.update(XIAOAN_HOME=str(tmp_path), XIAOAN_PLATFORM_URL="http://platform.example.org")
-    done = _run(env, "救命\n")
+    done = _run(_env(tmp_path, XIAOAN_PLATFORM_URL="http://platform.example.org"), "救命\n")
     assert done.returncode == 2
     assert "XIAOAN_PLATFORM_URL" in done.stderr
     assert "https://" in done.stderr
@@ -75,18 +77,14 @@ def test_secret_file_readable_by_others_is_refused(tmp_path: Path) -> None:
     secret = tmp_path / "device_secret"
     secret.write_text("ab" * 32)
     secret.chmod(0o644)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("XIAOAN_")}
-    env["XIAOAN_HOME"] = str(tmp_path)
-    done = _run(env, "")
+    done = _run(_env(tmp_path), "")
     assert done.returncode == 2
     assert f"chmod 600 {secret}" in done.stderr
 
 
 def test_secret_in_the_config_file_is_refused(tmp_path: Path) -> None:
     (tmp_path / "config.yaml").write_text("device_id: d1\ndevice_secret: abababababababab\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("XIAOAN_")}
-    env["XIAOAN_HOME"] = str(tmp_path)
-    done = _run(env, "")
+    done = _run(_env(tmp_path), "")
     assert done.returncode == 2
     assert "line 2" in done.stderr
     assert "device_secret_file" in done.stderr
