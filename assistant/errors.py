@@ -4,6 +4,7 @@
 
     AssistantError            anything the assistant reports to a person (exit code 1)
     ├── ConfigError           a settings file or variable is wrong (exit code 2)
+    │   └── ScheduleError     a reminder schedule has mistakes (each with file and line)
     ├── IntentDataError       the sentence data shipped with the package is broken (exit 3)
     ├── ResponseDataError     the reply texts shipped with the package are broken (exit 3)
     └── StorageError          the local database cannot be opened or written (exit 4)
@@ -25,6 +26,17 @@ class ConfigError(AssistantError):
     """A configuration file or environment variable is invalid."""
 
     exit_code = 2
+
+
+class ScheduleError(ConfigError):
+    """A reminder schedule (the family's file, or the platform's copy) has mistakes.
+
+    ``problems`` holds one line per mistake (``FILE, line N: what is wrong: the fix``);
+    the message is all of them, one per line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
 
 
 class IntentDataError(AssistantError):
