@@ -18,6 +18,8 @@ from assistant.lookups import CachedLookups
 from assistant.outbox import EMERGENCY_LANE, OTHER_LANE, Outbox
 from assistant.platform import PlatformClient
 from assistant.relay import Backoff, Relay, RelayEvent
+from assistant.reminders import Reminders
+from assistant.schedule_store import ScheduleStore
 from assistant.state import DeviceState
 from assistant.storage import Database
 from intents import IntentParser
@@ -75,7 +77,10 @@ def build(
               retention_s=settings.retention_days * 86400.0)
         for lane in (EMERGENCY_LANE, OTHER_LANE)
     )  # fmt: skip
-    state = DeviceState(db, outbox, clock, settings.tz)
+    schedules = ScheduleStore(db, paths.schedule_file, settings.schedule_source)
+    schedules.refresh_file(clock())
+    reminders = Reminders(db, clock, settings.tz, schedules.current)
+    state = DeviceState(db, outbox, clock, settings.tz, reminders)
     lookups = CachedLookups(client_for(settings, settings.read_timeout_s, clock), db, clock,
                             settings.read_timeout_s)  # fmt: skip
     parser = parser or IntentParser.load(settings.lang, settings.tz)
@@ -85,5 +90,6 @@ def build(
         for relay in relays:
             relay.wake()
 
-    dialogue = Dialogue(settings, parser, skills, outbox, state, lookups, clock, wake_senders)
+    dialogue = Dialogue(settings, parser, skills, outbox, state, lookups, clock, reminders,
+                        schedules, wake_senders)  # fmt: skip
     return Assistant(dialogue, outbox, relays)

@@ -50,6 +50,11 @@ class Paths:
         return self.home / "models"
 
     @property
+    def schedule_file(self) -> Path:
+        """The family's reminder schedule (YAML; ``assistant reminders example``)."""
+        return self.home / "schedule.yaml"
+
+    @property
     def logs_dir(self) -> Path:
         """Rotated log files."""
         return self.home / "logs"
@@ -113,10 +118,21 @@ class Settings:
     retention_days: int = 30
     """Days a delivered request is kept in the outbox before it is purged."""
 
+    schedule_source: str = "file"
+    """Where the reminder schedule comes from: ``file`` (``$XIAOAN_HOME/schedule.yaml``,
+    taken up when it changes) or ``platform`` (``GET /v1/schedule``, polled)."""
+
+    schedule_poll_s: float = 600.0
+    """Seconds between two looks at the platform's schedule (``schedule_source: platform``)."""
+
     @property
     def tz(self) -> ZoneInfo:
         """The timezone as a ``ZoneInfo``."""
         return ZoneInfo(self.timezone)
+
+
+def _check_schedule_source(value: str) -> str | None:
+    return None if value in ("file", "platform") else "write file or platform"
 
 
 def _check_lang(value: str) -> str | None:
@@ -201,6 +217,8 @@ _CHECKS: dict[str, Callable[[str], str | None]] = {
     "retry_max_s": _check_retry_max,
     "device_id": _check_device_id,
     "retention_days": _check_days,
+    "schedule_source": _check_schedule_source,
+    "schedule_poll_s": _check_positive,
 }
 _SECRETS = frozenset({"device_secret"})
 """Settings that never come from the site file (which is not 0600): environment or file."""

@@ -8,6 +8,8 @@ States (transitions only in ``_enter``, each logged)::
     ASKING ──cancel──► IDLE (好的，不办了);  CONFIRMING ──cancel──► on_no
     ASKING | CONFIRMING ──no answer for followup_timeout_s──► ask once more ──► IDLE
     any ──emergency──► the emergency skill at once, whatever was open
+    IDLE, free (no question, no alarm, the elder not talking) ──a reminder's time──► say it;
+         its answers (吃过了, 等会儿, 好的; anything to a check-in) settle or postpone it
 
 Receives utterances (``hear``), the passing of time (``tick``) and the sender's events
 (``on_relay``); emits ``Say`` values. A follow-up question's answer needs no wake word
@@ -28,11 +30,15 @@ from zoneinfo import ZoneInfo
 
 from assistant.config import Settings
 from assistant.errors import StorageError
+from assistant.occurrences import CHECKIN
 from assistant.outbox import EMERGENCY_LANE, Outbox, OutboxRow, Record
 from assistant.relay import Delivered, Parked, RelayEvent
+from assistant.reminders import Prompt, Reminders
 from assistant.replies import Replies
+from assistant.schedule_store import ScheduleStore
 from assistant.state import DeviceState
 from intents import IntentParser
+from skills import reminding
 from skills.base import (
     AddReminder,
     Ask,
@@ -42,11 +48,13 @@ from skills.base import (
     Outcome,
     Outgoing,
     PlatformLookups,
+    RemoveReminder,
     RepeatLast,
     Reply,
     SkillRequest,
     Snooze,
     VolumeStep,
+    WaitReminder,
 )  # fmt: skip
 from skills.registry import SkillSet
 
@@ -73,6 +81,8 @@ class Say:
     text: str
     urgent: bool = False
     """Emergency news: said even over other speech."""
+    emphasis: int = 0
+    """0 as usual; 1–3 a repeated reminder, said that much louder and slower."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +106,8 @@ class Dialogue:
         state: DeviceState,
         lookups: PlatformLookups,
         clock: Callable[[], float],
+        reminders: Reminders,
+        schedules: ScheduleStore,
         wake_sender: Callable[[], None] = lambda: None,
     ) -> None:
         self._settings = settings
@@ -106,6 +118,10 @@ class Dialogue:
         self._lookups = lookups
         self._clock = clock
         self._wake_sender = wake_sender
+        self._reminders = reminders
+        self._schedules = schedules
+        self._heard_at = float("-inf")
+        self._prompted_at = float("-inf")
         self._tz = ZoneInfo(settings.timezone)
         self._replies = Replies.load(settings.lang, settings.address_form)
         self._summaries = (
@@ -119,6 +135,7 @@ class Dialogue:
         """Emergency keys whose missing acknowledgement was already said."""
         self._tick_error = ""
         """The last storage error ``tick`` logged (logged once, not five times a second)."""
+        self._address_from_schedule()
 
     @property
     def state(self) -> State:
@@ -130,13 +147,21 @@ class Dialogue:
     @property
     def expects_answer(self) -> bool:
         """Whether the next utterance answers a question (no wake word needed)."""
-        return self._open is not None
+        if self._open is not None:
+            return True
+        return self._clock() - self._prompted_at < self._settings.followup_timeout_s and bool(
+            self._reminders.sounding()
+        )
 
     def hear(self, text: str) -> list[Say]:
         """React to one utterance."""
         now = self._now()
         match = self._parser.parse(text, now)
         _LOGGER.debug("heard intent %s in state %s", match.intent, self.state.value)
+        self._heard_at = self._clock()
+        answered = self._answer_reminder(match.intent, text, now)
+        if answered is not None:
+            return answered
         if match.intent == "emergency" or self._open is None:
             self._enter(None, "new request")
             return self._run(match.intent, match.slots, text, now)
@@ -157,7 +182,7 @@ class Dialogue:
         return self._answer_ask(self._open.outcome, match.intent, match.slots, text, now)
 
     def tick(self) -> list[Say]:
-        """Let time pass: a question unanswered, an emergency unacknowledged."""
+        """Let time pass: an emergency unacknowledged, a question unanswered, a reminder."""
         now = self._now()
         try:
             out = self._emergency_overdue(now)
@@ -165,16 +190,47 @@ class Dialogue:
             if str(err) != self._tick_error:
                 _LOGGER.warning("cannot check the emergency's acknowledgement: %s", err)
             self._tick_error, out = str(err), []
+        return [*out, *self._question_overdue(now), *self.remind()]
+
+    def _question_overdue(self, now: datetime) -> list[Say]:
         pending = self._open
         if pending is None or self._clock() - pending.asked_at < self._settings.followup_timeout_s:
-            return out
+            return []
         if pending.asked_twice:
             self._enter(None, "no answer")
-            return [*out, self._say(Reply("dialogue.gave_up"), now)]
+            return [self._say(Reply("dialogue.gave_up"), now)]
         self._open = replace(pending, asked_at=self._clock(), asked_twice=True)
         again = self._replies.say(Reply("dialogue.again"), now)
         question = self._replies.say(pending.outcome.reply, now)
-        return [*out, self._remember(Say(pending.outcome.reply.key, again + question))]
+        return [self._remember(Say(pending.outcome.reply.key, again + question))]
+
+    def remind(self) -> list[Say]:
+        """The reminder schedule's turn: relay what lapsed, say what is due when free."""
+        now = self._now()
+        try:
+            if self._schedules.refresh_file(self._clock()):
+                self._reminders.reload()
+                self._address_from_schedule()
+            events = self._reminders.tick(self._free)
+        except StorageError as err:
+            if str(err) != self._tick_error:
+                _LOGGER.warning("cannot look at the reminders: %s", err)
+            self._tick_error = str(err)
+            return []
+        says: list[Say] = []
+        for event in events:
+            if isinstance(event, Prompt):
+                says.append(self._prompt(event, now))
+                continue
+            handled = reminding.lapse_outcome(event, self._reminders.schedule.notify, now)
+            try:
+                self._commit(handled.relay, handled.records, now)
+            except StorageError:
+                _LOGGER.exception("could not record a lapsed reminder; trying again")
+                continue
+            if handled.reply.key and self._free():
+                says.append(self._say(handled.reply, now))
+        return says
 
     def on_relay(self, event: RelayEvent) -> list[Say]:
         """The sender delivered or parked a request: tell the elder what matters."""
@@ -192,6 +248,50 @@ class Dialogue:
         if key in self._replies.texts and self._open is None:
             return [self._say(Reply(key, row.fields), now)]
         return []
+
+    # --- reminders ------------------------------------------------------------------
+
+    def _address_from_schedule(self) -> None:
+        """The family's schedule may say how XiaoAn addresses the elder (王奶奶)."""
+        form = self._reminders.schedule.address_form or self._settings.address_form
+        if form != self._replies.address_form:
+            self._replies = replace(self._replies, address_form=form)
+
+    def _free(self) -> bool:
+        """Whether a reminder may speak: no question open, the elder not talking, no alarm."""
+        if self._open is not None:
+            return False
+        if self._clock() - self._heard_at < self._settings.followup_timeout_s:
+            return False
+        return self._state.active_emergency() is None
+
+    def _prompt(self, prompt: Prompt, now: datetime) -> Say:
+        self._prompted_at = self._clock()
+        emphasis = 0 if prompt.quiet else min(prompt.saying - 1, 3)
+        text = self._replies.say(reminding.prompt_reply(prompt), now)
+        _LOGGER.info("reminder said (saying %d, %.1f s late)", prompt.saying, prompt.late_s)
+        return self._remember(Say("reminder.prompt", text, emphasis=emphasis))
+
+    def _answer_reminder(self, intent: str, text: str, now: datetime) -> list[Say] | None:
+        """An answer to a sounding reminder (None: the utterance is not one)."""
+        try:
+            self._reminders.heard()
+            sounding = self._state.sounding() if self._open is None else []
+        except StorageError:
+            return None  # the normal path reports the broken database
+        if not sounding or intent == "emergency":
+            return None
+        checkin = reminding.checkin_answered(sounding, text, now)
+        if checkin:
+            try:
+                self._commit(None, tuple(checkin), now)
+            except StorageError:
+                return self._storage_failed(now)
+            if intent in ("unknown", "yes", "no", "cancel"):
+                return [self._say(Reply("checkin.thanks"), now)]
+        rest = [s for s in sounding if s.occurrence.kind != CHECKIN]
+        outcome = reminding.answer(rest, intent, self._reminders.reminding.snooze_min)
+        return self._act(outcome, now) if outcome is not None else None
 
     # --- running skills -------------------------------------------------------------
 
@@ -324,9 +424,13 @@ class Dialogue:
             if isinstance(effect, VolumeStep):
                 self._state.step_volume(effect.step)
             elif isinstance(effect, AddReminder):
-                self._state.add_reminder(effect.when, effect.what)
+                self._reminders.add_voice(effect.when, effect.what)
+            elif isinstance(effect, RemoveReminder):
+                self._reminders.remove_voice(effect.id)
             elif isinstance(effect, Snooze):
-                self._state.snooze(effect.minutes)
+                self._reminders.snooze(effect.ids, effect.minutes)
+            elif isinstance(effect, WaitReminder):
+                self._reminders.wait(effect.ids)
 
     def _emergency_overdue(self, now: datetime) -> list[Say]:
         """An alarm unacknowledged for ``emergency_ack_timeout_s``: say so (once) and ask the

@@ -42,6 +42,10 @@ class Record:
 
     kind: str
     data: Mapping[str, Any]
+    settles: str = ""
+    """The id of the reminder occurrence this record settles (a dose taken or missed, a
+    check-in answered): it is marked done, with ``kind`` as its outcome, in the same
+    transaction, so a reminder is never settled without its record, nor recorded twice."""
 
 
 @dataclass(frozen=True)
@@ -227,6 +231,12 @@ def _insert_records(
             "INSERT INTO records (kind, at, data, outbox_key) VALUES (?, ?, ?, ?)",
             (record.kind, now, dumps(dict(record.data)), key),
         )
+        if record.settles:
+            conn.execute(
+                "UPDATE occurrences SET state = 'done', outcome = ?, resolved_at = ?"
+                " WHERE id = ? AND state != 'done'",
+                (record.kind, now, record.settles),
+            )
 
 
 def _row(row: sqlite3.Row) -> OutboxRow:

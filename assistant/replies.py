@@ -27,12 +27,16 @@ from skills.base import Reply
 
 WORD_TABLES = (
     "service", "meal", "diet", "measure", "kind", "contact", "status", "event", "weekday",
+    "meal_rule", "why",
 )  # fmt: skip
 VALUE_NAMES = frozenset({
     *WORD_TABLES, "address", "when", "date", "fulldate", "time", "weekday", "lunar", "items",
     "medicines", "more", "count", "stars", "minutes", "volume", "value", "medicine", "what",
-    "provider", "age", "who", "said", "note", "reason", "summary", "order_by",
+    "provider", "age", "who", "said", "note", "reason", "summary", "order_by", "parts",
+    "details", "dose", "due", "reminded", "last_heard",
 })  # fmt: skip
+JOINERS = {"details": ("，", ", "), "parts": ("，", "; "), "items": ("；", "; ")}
+"""How the sentences of a list of replies are joined (zh, en); other lists: 、 or ", "."""
 """The placeholders a text may use."""
 
 
@@ -108,14 +112,17 @@ class Replies:
 
     def _word(self, name: str, value: Any, now: datetime, absolute: bool) -> str:
         zh = self.lang == "zh"
+        if isinstance(value, list) and value and all(isinstance(v, Reply) for v in value):
+            joiner = JOINERS.get(name, ("，", "; "))[0 if zh else 1]
+            return joiner.join(self.say(v, now).rstrip("。.") for v in value)
         if isinstance(value, list):
             table = "meal" if name == "more" else ""
             joined = [self.words.get(table, {}).get(str(v), str(v)) for v in value]
             return ("、" if zh else ", ").join(joined)
         if name in WORD_TABLES:
             return self.words.get(name, {}).get(str(value), str(value))
-        if name in ("when", "date"):
-            return phrasing.when(str(value), now, self.lang, absolute)
+        if name in ("when", "date", "due", "last_heard"):
+            return phrasing.when(str(value), now, self.lang, absolute) if value else ""
         if name == "fulldate":
             day = date.fromisoformat(str(value))
             return f"{day.year}年{day.month}月{day.day}日" if zh else day.strftime("%-d %B %Y")

@@ -12,7 +12,10 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from assistant.occurrences import Occurrence, VoiceReminder
 from assistant.outbox import DELIVERED, PENDING, Outbox
+from assistant.reminders import Reminders, Sounding
+from assistant.schedule import Reminding
 from assistant.storage import Database, transaction
 from skills.base import Alarm, Booking
 
@@ -25,14 +28,18 @@ class DeviceState:
     """``skills.base.LocalState`` over the database and the outbox."""
 
     def __init__(
-        self, db: Database, outbox: Outbox, clock: Callable[[], float], tz: ZoneInfo
+        self,
+        db: Database,
+        outbox: Outbox,
+        clock: Callable[[], float],
+        tz: ZoneInfo,
+        reminders: Reminders,
     ) -> None:
         self._db = db
         self._outbox = outbox
         self._clock = clock
         self._tz = tz
-        self.sounding_reminder: str | None = None
-        """The reminder waiting for an answer; set by the reminder schedule (issue 4)."""
+        self._reminders = reminders
 
     def bookings(self, service: str | None = None) -> list[Booking]:
         """Service bookings, newest first, with whether each was cancelled since."""
@@ -83,22 +90,29 @@ class DeviceState:
             ).fetchall()
         return [str(json.loads(r[0]).get("medicine", "")) for r in rows]
 
-    def add_reminder(self, when: str, what: str) -> None:
-        """Keep a reminder set by voice (committed before XiaoAn repeats it back)."""
-        with self._db.connect() as conn, transaction(conn):
-            conn.execute(
-                "INSERT INTO voice_reminders (created_at, spec, what) VALUES (?, ?, ?)",
-                (self._clock(), when, what),
-            )
+    def sounding(self) -> list[Sounding]:
+        """The reminders said and not answered yet, most recent first."""
+        return self._reminders.sounding()
 
-    def reminder_sounding(self) -> bool:
-        """Whether a reminder is waiting for an answer."""
-        return self.sounding_reminder is not None
+    def doses_on(self, day: datetime) -> list[tuple[Occurrence, str]]:
+        """The scheduled doses of a day, each with what became of it."""
+        return self._reminders.occurrences_on(day)
 
-    def snooze(self, minutes: int) -> None:
-        """Postpone the sounding reminder (the schedule picks it up again; issue 4)."""
-        self.sounding_reminder = None
-        self.set_value("snoozed_until", str(self._clock() + 60 * minutes))
+    def upcoming_doses(self, within_s: float) -> list[Occurrence]:
+        """Scheduled doses due in the next ``within_s`` seconds, earliest first."""
+        return self._reminders.upcoming(self._now(), within_s)
+
+    def voice_reminders(self) -> tuple[VoiceReminder, ...]:
+        """The reminders set by voice."""
+        return self._reminders.voice_reminders()
+
+    @property
+    def reminding(self) -> Reminding:
+        """How reminders repeat and snooze (the schedule's ``reminding``)."""
+        return self._reminders.reminding
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self._clock(), self._tz)
 
     def volume(self) -> int:
         """The speech volume, 1–10, remembered across restarts."""

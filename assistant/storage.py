@@ -7,7 +7,9 @@ taken. Each thread opens its own connection (``Database.connect``).
 Tables: ``outbox`` (requests for the platform, see ``assistant.outbox``), ``records``
 (health readings, medicine events: local history), ``cache`` (the last menu and request
 statuses read from the platform, with when they were read), ``state`` (small values that
-outlive a restart: volume), ``voice_reminders`` (reminders set by voice).
+outlive a restart: volume, the last good reminder schedule), ``voice_reminders``
+(reminders set by voice), ``occurrences`` (each time a reminder came due, and what became
+of it: see ``assistant.reminders``).
 """
 
 from __future__ import annotations
@@ -64,6 +66,21 @@ CREATE TABLE IF NOT EXISTS voice_reminders (
     what TEXT NOT NULL,
     active INTEGER NOT NULL DEFAULT 1
 );
+CREATE TABLE IF NOT EXISTS occurrences (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    due_at REAL NOT NULL,
+    data TEXT NOT NULL,
+    state TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    sayings INTEGER NOT NULL DEFAULT 0,
+    next_at REAL NOT NULL,
+    first_said_at REAL,
+    resolved_at REAL,
+    outcome TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS occurrences_open ON occurrences (state, next_at);
+CREATE INDEX IF NOT EXISTS occurrences_due ON occurrences (kind, due_at);
 """
 
 

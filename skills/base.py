@@ -21,7 +21,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Protocol
 
+from assistant.occurrences import Occurrence, VoiceReminder
 from assistant.outbox import Record
+from assistant.reminders import Sounding
+from assistant.schedule import Reminding
 from intents.results import SlotValue
 
 
@@ -69,12 +72,27 @@ class AddReminder:
 
 @dataclass(frozen=True)
 class Snooze:
-    """Postpone the reminder that is sounding."""
+    """Postpone the reminders that are sounding (``ids``)."""
 
-    minutes: int
+    minutes: float
+    ids: tuple[str, ...] = ()
 
 
-Effect = VolumeStep | RepeatLast | AddReminder | Snooze
+@dataclass(frozen=True)
+class WaitReminder:
+    """The elder said 好的 to a reminder: ask again after the repeat interval."""
+
+    ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RemoveReminder:
+    """Remove a reminder set by voice."""
+
+    id: int
+
+
+Effect = VolumeStep | RepeatLast | AddReminder | Snooze | WaitReminder | RemoveReminder
 
 
 @dataclass(frozen=True)
@@ -167,8 +185,26 @@ class LocalState(Protocol):
         """Medicines recorded as taken today, in order."""
         ...
 
-    def reminder_sounding(self) -> bool:
-        """Whether a reminder is waiting for an answer (the schedule's seam)."""
+    def sounding(self) -> list[Sounding]:
+        """The reminders said and not answered yet, most recent first."""
+        ...
+
+    def doses_on(self, day: datetime) -> list[tuple[Occurrence, str]]:
+        """The scheduled doses of a day with what became of each (``taken``/
+        ``medicine_taken``, ``missed``, ``sounding``, ``due``, ``planned``…)."""
+        ...
+
+    def upcoming_doses(self, within_s: float) -> list[Occurrence]:
+        """Scheduled doses due in the next ``within_s`` seconds, earliest first."""
+        ...
+
+    def voice_reminders(self) -> tuple[VoiceReminder, ...]:
+        """The reminders set by voice, oldest first."""
+        ...
+
+    @property
+    def reminding(self) -> Reminding:
+        """How reminders repeat and snooze."""
         ...
 
     def volume(self) -> int:

@@ -1,34 +1,45 @@
-"""Medicine: doses taken, what was taken today, snoozing a reminder, reminders by voice.
+"""Medicine and reminders: doses taken, what is left today, snoozing, reminders by voice.
 
-All local: a dose is committed to disk before XiaoAn says it was noted, and relayed as a
-``medicine_event``. The reminder schedule itself is a seam (``LocalState.reminder_sounding``,
-``AddReminder``, ``Snooze``) that the reminder issue fills in.
+All local. A dose said taken settles the reminder it answers: the one sounding, else one
+that came due and is still open, else one due within ``early_taken_min`` (吃过了 just
+before the reminder: it is then never said). The record and its ``medicine_event`` are
+committed before XiaoAn says it was noted. Offline: everything but the relay.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
+from assistant.occurrences import MEDICINE, Occurrence
 from assistant.outbox import Record
 from skills.base import (
     AddReminder,
     Ask,
+    Confirm,
     Handled,
     Outcome,
     Outgoing,
+    RemoveReminder,
     Reply,
     Skill,
     SkillRequest,
     Snooze,
     in_past,
-)
+)  # fmt: skip
 
 MEDICINE_PRIORITY = 6
-SNOOZE_DEFAULT_MIN = 10
+TAKEN = "medicine_taken"
+OPEN = frozenset({"due", "sounding", "overdue", "missed", "medicine_missed"})
+"""Outcomes of a dose that was due and is not recorded taken."""
 
 
 class MedicineSkill(Skill):
-    """``medicine_taken``, ``medicine_query``, ``snooze``, ``set_reminder``."""
+    """``medicine_taken``, ``medicine_query``, ``snooze``, ``set_reminder``,
+    ``list_reminders``, ``cancel_reminder``."""
 
-    intents = ("medicine_taken", "medicine_query", "snooze", "set_reminder")
+    intents = ("medicine_taken", "medicine_query", "snooze", "set_reminder", "list_reminders",
+               "cancel_reminder")  # fmt: skip
     offline = "all local; doses are relayed when the platform is reachable"
 
     def handle(self, request: SkillRequest) -> Outcome:
@@ -37,24 +48,78 @@ class MedicineSkill(Skill):
             "medicine_taken": self._taken,
             "medicine_query": self._query,
             "snooze": self._snooze,
+            "list_reminders": self._list,
+            "cancel_reminder": self._cancel,
         }.get(request.intent, self._remind)(request)
 
     def _taken(self, request: SkillRequest) -> Outcome:
-        medicine = str(request.slots.get("medicine", ""))
+        said = str(request.slots.get("medicine", ""))
         at = request.ctx.now.isoformat(timespec="seconds")
-        fields = {"event": "taken", "medicine": medicine, "at": at}
-        key = "medicine.taken_named" if medicine else "medicine.taken"
+        doses = self._answered(request, said)
+        names = list(dict.fromkeys(d.name for d in doses)) or ([said] if said else [])
+        records = tuple(
+            Record(TAKEN, {"medicine": d.name, "at": at, "occurrence": d.id,
+                           "due": d.due.isoformat(timespec="minutes")}, settles=d.id)
+            for d in doses
+        ) or (Record(TAKEN, {"medicine": said, "at": at}),)  # fmt: skip
+        fields: dict[str, Any] = {"event": "taken", "medicine": "、".join(names), "at": at}
+        if doses:
+            fields["due"] = doses[0].due.isoformat(timespec="minutes")
+        key = "medicine.taken_named" if names else "medicine.taken"
         return Handled(
-            Reply(key, {"medicine": medicine}),
+            Reply(key, {"medicine": names}),
             Outgoing("medicine_event", fields, MEDICINE_PRIORITY),
-            (Record("medicine_taken", {"medicine": medicine, "at": at}),),
+            records,
         )
 
+    def _answered(self, request: SkillRequest, said: str) -> list[Occurrence]:
+        """The doses 吃过了 answers: sounding, else due and open, else about to be due."""
+        state = request.ctx.state
+        sounding = [s.occurrence for s in state.sounding() if s.occurrence.kind == MEDICINE]
+        found = _named(sounding, said)
+        if found:
+            return found
+        now = request.ctx.now
+        open_now = [
+            o
+            for o, outcome in state.doses_on(now)
+            if outcome in OPEN and o.due <= now and now - o.due < timedelta(hours=3)
+        ]
+        found = _named(open_now, said)  # fmt: skip
+        if found:
+            return found
+        early = state.upcoming_doses(60.0 * state.reminding.early_taken_min)
+        found = _named(early, said)
+        return [o for o in found if o.due == found[0].due] if found else []
+
     def _query(self, request: SkillRequest) -> Outcome:
-        taken = request.ctx.state.medicine_today()
-        asked = request.slots.get("medicine")
+        now, asked = request.ctx.now, str(request.slots.get("medicine", ""))
+        doses = request.ctx.state.doses_on(now)
         if asked:
-            said = [m for m in taken if m == asked or not m]
+            doses = [(o, s) for o, s in doses if _matches(o.name, asked)]
+        if not doses:
+            return self._query_records(request, asked)
+        parts = []
+        for dose, outcome in doses:
+            values = {"time": dose.due.isoformat(), "medicine": dose.name}
+            if outcome == TAKEN:
+                parts.append(Reply("medicine.dose_taken", values))
+            elif dose.due <= now and outcome in OPEN:
+                parts.append(Reply("medicine.dose_open", values))
+        later = [o for o, s in doses if o.due > now and s != TAKEN]
+        if later:
+            at = later[0].due
+            names = [o.name for o in later if o.due == at]
+            parts.append(Reply("medicine.dose_next", {"time": at.isoformat(), "medicine": names}))
+        elif all(s == TAKEN for _, s in doses):
+            parts.append(Reply("medicine.all_done"))
+        return Handled(Reply("medicine.today", {"parts": parts}))
+
+    def _query_records(self, request: SkillRequest, asked: str) -> Outcome:
+        """No schedule (or no such medicine in it): answer from the doses recorded today."""
+        taken = request.ctx.state.medicine_today()
+        if asked:
+            said = [m for m in taken if _matches(m, asked) or not m]
             key = "medicine.asked_taken" if said else "medicine.asked_not_taken"
             return Handled(Reply(key, {"medicine": asked}))
         if not taken:
@@ -65,10 +130,21 @@ class MedicineSkill(Skill):
         return Handled(Reply("medicine.today_count", {"count": len(taken)}))
 
     def _snooze(self, request: SkillRequest) -> Outcome:
-        if not request.ctx.state.reminder_sounding():
+        state = request.ctx.state
+        sounding = state.sounding()
+        if not sounding:
             return Handled(Reply("snooze.nothing"))
-        minutes = int(request.slots.get("minutes", SNOOZE_DEFAULT_MIN))
-        return Handled(Reply("snooze.ok", {"minutes": minutes}), effects=(Snooze(minutes),))
+        minutes = int(request.slots.get("minutes", state.reminding.snooze_min))
+        ids = tuple(s.occurrence.id for s in sounding)
+        medicines = [s.occurrence for s in sounding if s.occurrence.kind == MEDICINE]
+        relay = None
+        if medicines:
+            fields = {"event": "snoozed", "medicine": "、".join(o.name for o in medicines),
+                      "at": request.ctx.now.isoformat(timespec="seconds"), "minutes": minutes,
+                      "due": medicines[0].due.isoformat(timespec="minutes")}  # fmt: skip
+            relay = Outgoing("medicine_event", fields, MEDICINE_PRIORITY)
+        reply = Reply("snooze.ok", {"minutes": minutes})
+        return Handled(reply, relay, effects=(Snooze(minutes, ids),))
 
     def _remind(self, request: SkillRequest) -> Outcome:
         slots = dict(request.slots)
@@ -76,7 +152,65 @@ class MedicineSkill(Skill):
         if when is None or in_past(str(when), request.ctx.now):
             slots.pop("when", None)
             return Ask(Reply("reminder.ask_when"), request.intent, slots, "when")
+        if len(str(when)) == len("2026-12-01"):  # a day without a time: ask for the time
+            slots.pop("when", None)
+            return Ask(Reply("reminder.ask_time", {"date": when}), request.intent, slots, "when")
         if what is None:
             return Ask(Reply("reminder.ask_what"), request.intent, slots, "what")
         values = {"when": when, "what": what}
         return Handled(Reply("reminder.set", values), effects=(AddReminder(str(when), str(what)),))
+
+    def _list(self, request: SkillRequest) -> Outcome:
+        reminders = _live(request)
+        if not reminders:
+            return Handled(Reply("reminder.none"))
+        parts = [Reply("reminder.item", {"when": r.spec, "what": r.what}) for r in reminders]
+        return Handled(Reply("reminder.list", {"count": len(parts), "parts": parts}))
+
+    def _cancel(self, request: SkillRequest) -> Outcome:
+        what = str(request.slots.get("what", ""))
+        reminders = _live(request)
+        found = [r for r in reminders if what and _matches(r.what, what)] or (
+            reminders if not what else []
+        )
+        if (
+            what
+            and not found
+            and request.ctx.state.doses_on(request.ctx.now)
+            and any(_matches(o.name, what) for o, _ in request.ctx.state.doses_on(request.ctx.now))
+        ):
+            return Handled(Reply("reminder.family_set", {"what": what}))
+        if not found:
+            key = "reminder.not_found" if what and reminders else "reminder.none"
+            return Handled(Reply(key, {"what": what}))
+        if len(found) > 1:
+            parts = [Reply("reminder.item", {"when": r.spec, "what": r.what}) for r in found]
+            slots = {k: v for k, v in request.slots.items() if k != "what"}
+            return Ask(Reply("reminder.which", {"count": len(found), "parts": parts}),
+                       request.intent, slots, "what")  # fmt: skip
+        chosen = found[0]
+        values = {"when": chosen.spec, "what": chosen.what}
+        return Confirm(
+            Reply("reminder.confirm_remove", values),
+            Handled(Reply("reminder.removed", values), effects=(RemoveReminder(chosen.id),)),
+            Handled(Reply("reminder.kept", values)),
+        )
+
+
+def _live(request: SkillRequest) -> list[Any]:
+    """Voice reminders that can still fire (a one-off in the past is over)."""
+    now = request.ctx.now
+    return [r for r in request.ctx.state.voice_reminders() if not in_past(r.spec, now)]
+
+
+def _matches(name: str, said: str) -> bool:
+    """降压药 matches 降压的药? No: one contains the other (降压药 / 药 / 吃降压药)."""
+    a, b = name.replace(" ", ""), said.replace(" ", "")
+    return bool(a and b) and (a in b or b in a)
+
+
+def _named(doses: list[Occurrence], said: str) -> list[Occurrence]:
+    """The doses a name said picks (all of them when no name was said)."""
+    if not said or said in ("药", "medicine", "pills", "pill"):
+        return doses
+    return [o for o in doses if _matches(o.name, said)]

@@ -11,6 +11,11 @@ deterministic. Turns, one action each:
 ``send: true``           the senders drain the outbox; their events reach the dialogue
 ``provider: {status}``   a provider moves the newest request to ``status``
 ``faults: {fail_rate…}`` the platform starts failing (``{}``: stops)
+``restart: true``        XiaoAn is killed and started again on the same files and clock
+``off: SECONDS``         XiaoAn is killed, time passes without it, and it starts again
+
+A script's ``schedule`` (the family's reminder file, as YAML text) is written to
+``$XIAOAN_HOME/schedule.yaml`` before XiaoAn starts.
 
 and what to expect after it: ``replies`` (reply keys, in order), ``contains``
 (substrings of the spoken text), ``state`` (idle, asking, confirming), ``stored`` (the
@@ -23,7 +28,7 @@ stored requests, newest first).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -56,6 +61,12 @@ class Harness:
     clock: FakeClock
     admin: AdminClient | None
     events: list[RelayEvent] = field(default_factory=list)
+    rebuild: Callable[[], Assistant] | None = None
+
+    def restart(self) -> None:
+        """Start XiaoAn again on the same files (what was in memory is gone)."""
+        assert self.rebuild is not None
+        self.assistant = self.rebuild()
 
     def say(self, text: str) -> list[Say]:
         """The elder speaks."""
@@ -89,6 +100,7 @@ def harness(
     now: str,
     platform: str = "up",
     settings: dict[str, Any] | None = None,
+    schedule: str = "",
 ) -> Iterator[Harness]:
     """A harness whose clock starts at ``now``; ``platform`` is up, down or none."""
     clock = FakeClock(datetime.fromisoformat(now).timestamp())
@@ -105,10 +117,15 @@ def harness(
                           device_secret=DEVICE_SECRET.hex())  # fmt: skip
         configured = dataclasses.replace(Settings(), **values)
         events: list[RelayEvent] = []
-        assistant = build(
-            configured, Paths(tmp_path / "home"), events.append, clock, parser_for(lang)
-        )
-        yield Harness(assistant, clock, admin, events)
+        paths = Paths(tmp_path / "home")
+        if schedule:
+            paths.home.mkdir(parents=True, exist_ok=True)
+            paths.schedule_file.write_text(schedule, encoding="utf-8")
+
+        def rebuild() -> Assistant:
+            return build(configured, paths, events.append, clock, parser_for(lang))
+
+        yield Harness(rebuild(), clock, admin, events, rebuild)
 
 
 def load_scripts(lang: str) -> list[tuple[str, dict[str, Any]]]:

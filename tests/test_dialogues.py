@@ -19,7 +19,7 @@ def test_dialogue(name: str, script: dict[str, Any], tmp_path: Path) -> None:
     lang = name.split("/")[0]
     now = str(script.get("now", "2026-11-22T10:00:00+08:00"))
     with harness(tmp_path, lang, now, script.get("platform", "up"),
-                 script.get("settings")) as h:  # fmt: skip
+                 script.get("settings"), script.get("schedule", "")) as h:  # fmt: skip
         for menu_day, meals in (script.get("menu") or {}).items():
             assert h.admin is not None
             h.admin.put_menu(str(menu_day), meals)
@@ -35,6 +35,13 @@ def _act(h: Harness, turn: dict[str, Any]) -> list[Say]:
         return h.wait(float(turn["wait"]))
     if "send" in turn:
         return h.send()
+    if "restart" in turn:
+        h.restart()
+        return []
+    if "off" in turn:  # XiaoAn is killed, time passes, and it starts again
+        h.clock.advance(float(turn["off"]))
+        h.restart()
+        return []
     if "faults" in turn:
         assert h.admin is not None
         h.admin.set_faults(**turn["faults"])
@@ -56,6 +63,10 @@ def _check(h: Harness, turn: dict[str, Any], says: list[Say], where: str) -> Non
         assert str(part) in text, f"{where}: `{part}` not in: {text}"
     for part in turn.get("not_contains", []):
         assert str(part) not in text, f"{where}: `{part}` in: {text}"
+    if "emphasis" in turn:
+        assert [s.emphasis for s in says] == list(turn["emphasis"]), f"{where}: {says}"
+    if "expects_answer" in turn:
+        assert h.assistant.dialogue.expects_answer == turn["expects_answer"], where
     if "state" in turn:
         assert h.assistant.dialogue.state.value == turn["state"], where
     if "pending" in turn:

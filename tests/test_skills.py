@@ -11,6 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from assistant.occurrences import Occurrence, VoiceReminder
+from assistant.reminders import Sounding
+from assistant.schedule import Reminding
 from intents.data import load_language
 from skills.base import (
     AddReminder,
@@ -45,8 +48,10 @@ class State:
     booked: list[Booking] = field(default_factory=list)
     emergency: Alarm | None = None
     taken: list[str] = field(default_factory=list)
-    sounding: bool = False
+    ringing: list[Sounding] = field(default_factory=list)
+    doses: list[tuple[Occurrence, str]] = field(default_factory=list)
     level: int = 7
+    reminding: Reminding = field(default_factory=Reminding)
 
     def bookings(self, service: str | None = None) -> list[Booking]:
         return [b for b in self.booked if service is None or b.service == service]
@@ -57,8 +62,17 @@ class State:
     def medicine_today(self) -> list[str]:
         return self.taken
 
-    def reminder_sounding(self) -> bool:
-        return self.sounding
+    def sounding(self) -> list[Sounding]:
+        return self.ringing
+
+    def doses_on(self, day: datetime) -> list[tuple[Occurrence, str]]:
+        return [(o, s) for o, s in self.doses if o.due.date() == day.date()]
+
+    def upcoming_doses(self, within_s: float) -> list[Occurrence]:
+        return [o for o, s in self.doses if 0 < (o.due - NOW).total_seconds() <= within_s]
+
+    def voice_reminders(self) -> tuple[VoiceReminder, ...]:
+        return ()
 
     def volume(self) -> int:
         return self.level
@@ -215,9 +229,12 @@ def test_medicine_taken_is_recorded_and_relayed() -> None:
 def test_snooze_only_when_a_reminder_sounds() -> None:
     skill = MedicineSkill()
     assert handle(skill, "snooze").reply.key == "snooze.nothing"
-    out = handle(skill, "snooze", state=State(sounding=True))
+    dose = Occurrence("med/降压药/2026-11-22T10:00", "medicine", NOW, "降压药")
+    out = handle(skill, "snooze", state=State(ringing=[Sounding(dose, 1)]))
     assert isinstance(out, Handled)
-    assert out.effects == (Snooze(10),)
+    assert out.effects == (Snooze(10, (dose.id,)),)
+    assert out.relay is not None
+    assert out.relay.fields["event"] == "snoozed"
 
 
 def test_reminder_by_voice_is_an_effect() -> None:
