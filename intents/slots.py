@@ -63,6 +63,27 @@ _ZH_REMIND_BEFORE = re.compile(
 _ZH_TRAILING = re.compile(
     r"(?:我怕忘了|怕忘了|我怕忘|怕忘|别忘了|我老忘|啊|吧|呀|哦|啦|了|哈|好吗|好不好|行吗|可以吗|一下|的时候|记得)+$"
 )
+# cancel_reminder: the thing a reminder is for, named before 提醒 (取消量血压的提醒,
+# 把泡脚的提醒删了, 看新闻那个提醒不要了); 不用提醒我泡脚了 goes through _ZH_REMIND.
+_ZH_CANCEL_WHAT = (
+    re.compile(
+        r"(?:取消|删掉|删除|删了|删|去掉|撤销|撤掉|撤了|清掉|清空|把)(?:掉|了|一下|下)?"
+        r"(?P<what>.*?)(?:提醒|闹钟|闹铃)"
+    ),
+    re.compile(
+        r"^(?P<what>.+?)(?:提醒|闹钟|闹铃)(?:给|都|全|全都|全部|就|给我)?"
+        r"(?:删|取消|去掉|撤|关|不要|不用|拿掉|算了|作废)"
+    ),
+)
+_ZH_CANCEL_NOISE = re.compile(
+    r"^(?:给我|帮我|你|我的|我|俺的|俺|所有的|所有|全部的|全部|全都|那些|这些|那|这|一下|个|的)+"
+    r"|(?:的|那|这|那些|这些|个|给|都|全|全都|全部|就|设的|定的|订的|我设的)+$"
+)
+_ZH_CANCEL_NOTHING = re.compile(
+    r"(?:刚才|刚刚|刚|之前|以前|前面|最后|上|下|第[一二三四五六七八九十\d]|每天|每次|所有|全部|全都"
+    r"|一|两|几|个|那|这|些|的|我|你|俺|给|帮|都|全|就|设|定|订|加|取消|删掉|删除|删|把|去掉)*"
+)
+"""Words that say which reminder, not what it is for (取消刚才设的提醒)."""
 _PRONOUNS = frozenset({"her", "him", "them", "she", "he", "they", "it", "you", "me", "us",
                        "她", "他", "他们", "她们", "你", "我"})  # fmt: skip
 _ZH_DEGREE = re.compile(r"有一点|有点|有些|老是|总是|一直|特别|还是|很|挺")
@@ -71,6 +92,30 @@ _EN_REMIND = re.compile(
     r"|\breminder\s+(?:to|about|that|for)\s+(?P<what2>.*)",
     re.I,
 )
+_EN_CANCEL_WHAT = (
+    re.compile(
+        r"\b(?:remind|reminding) (?:me|us)\s+(?:to\s+|about\s+|that\s+|of\s+)?(?P<what>.*)", re.I
+    ),
+    re.compile(r"\breminders?\s+(?:to|about|that|for|of)\s+(?P<what>.*)", re.I),
+    re.compile(
+        r"\b(?:cancel|delete|remove|clear|erase|drop|scrap|get rid of|take off|take away|undo"
+        r"|switch off|turn off|wipe|kill|forget about|forget|never mind|need|want)\s+"
+        r"(?:the|my|that|this|all my|all the|all of my|all|those|these|a|any)?\s*"
+        r"(?P<what>.*?)\s*\breminders?\b",
+        re.I,
+    ),
+)
+_EN_CANCEL_TRAILING = re.compile(
+    r"(?:\s+|^)(?:please|anymore|any more|again|ever again|now|then|thanks|thank you|for me"
+    r"|at|on|to|for|of|about|i set|you set|i made|i asked for|'s|s)$",
+    re.I,
+)
+_EN_CANCEL_NOTHING = re.compile(
+    r"(?:(?:the|my|that|this|all|any|a|'s|s|again|ever|every|daily|old|last|next|first"
+    r"|other|those|these)\b\s*)*",
+    re.I,
+)
+"""Words that say which reminder, not what it is for (delete my last reminder)."""
 
 
 @dataclass(frozen=True)
@@ -200,6 +245,8 @@ class SlotFiller:
         return int(rating) if rating else None
 
     def _what(self, u: Utterance, intent: str) -> str | None:
+        if intent == "cancel_reminder":
+            return self._cancelled_what(u)
         if not self._zh:
             m = _EN_REMIND.search(u.stripped)
             said = (m["what"] or m["what2"] or "") if m else ""
@@ -213,6 +260,23 @@ class SlotFiller:
         what = _ZH_TRAILING.sub("", what)
         return what or None
 
+    def _cancelled_what(self, u: Utterance) -> str | None:
+        """What a reminder to cancel is for: 不用提醒我泡脚了 → 泡脚, 取消量血压的提醒 →
+        量血压, stop reminding me to water the plants → "water the plants"; none for
+        把提醒删了, delete my reminder (time words are already out: 删掉明天早上的提醒)."""
+        if not self._zh:
+            what = _first_what(_EN_CANCEL_WHAT, u.stripped)
+            while (trimmed := _EN_CANCEL_TRAILING.sub("", what).strip()) != what:
+                what = trimmed
+            return None if _EN_CANCEL_NOTHING.fullmatch(what) else what
+        m = _ZH_REMIND.search(u.stripped)
+        if m:  # 别再提醒我看新闻了; 别再提醒我了 names nothing
+            what = _ZH_TRAILING.sub("", m["what"])
+        else:
+            what = _first_what(_ZH_CANCEL_WHAT, u.stripped)
+            what = "" if _ZH_CANCEL_NOTHING.fullmatch(what) else _ZH_CANCEL_NOISE.sub("", what)
+        return what or None
+
     def _measure(self, u: Utterance) -> dict[str, SlotValue]:
         found = (zh_measurement if self._zh else en_measurement)(u.text)
         if found is not None:
@@ -222,6 +286,15 @@ class SlotFiller:
             plain = _ZH_DEGREE.sub("", symptom) if self._zh else symptom
             return {"measure": "symptom", "value": plain or symptom}
         return {}
+
+
+def _first_what(patterns: tuple[re.Pattern[str], ...], text: str) -> str:
+    """The ``what`` group of the first pattern found in ``text`` ("" when none is)."""
+    for pattern in patterns:
+        m = pattern.search(text)
+        if m:
+            return m["what"].strip()
+    return ""
 
 
 def _list_pattern(body: str, spaced: bool) -> re.Pattern[str]:

@@ -18,19 +18,46 @@ from intents.evaluation import load_cases
 SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec" / "intents.md"
 LANGS = ("zh", "en")
 ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs" / "intents.md"
+ADDED = "## Intents this project adds to the contract"
+"""The docs section whose table extends the contract's (as the contract allows)."""
+
+
+def _table_intents(text: str) -> list[str]:
+    """Intent names of the rows of a `| intent | meaning | slots | examples |` table."""
+    rows = re.findall(r"^\| (\w+) \|", text, re.M)
+    return [r for r in rows if r != "intent"]
+
+
+def added_intents() -> list[str]:
+    """Intent names of the table in docs/intents.md's section ``ADDED``."""
+    text = DOCS.read_text(encoding="utf-8")
+    if ADDED not in text:
+        return []
+    section = text.split(ADDED, 1)[1].split("\n## ", 1)[0]
+    return _table_intents(section)
 
 
 def spec_intents() -> list[str]:
-    """Intent names of the contract table (falls back to slots.yaml without shared/)."""
+    """Intent names of the contract table plus the project's added ones (falls back to
+    slots.yaml without shared/)."""
     if SPEC.exists():
-        rows = re.findall(r"^\| (\w+) \|", SPEC.read_text(encoding="utf-8"), re.M)
-        return [r for r in rows if r != "intent"]
+        return [*_table_intents(SPEC.read_text(encoding="utf-8")), *added_intents()]
     return [*load_language("zh").slot_names, "unknown"]
 
 
 def test_every_spec_intent_is_declared_with_slots() -> None:
     declared = load_language("zh").slot_names
     assert set(spec_intents()) - {"unknown"} == set(declared)
+
+
+@pytest.mark.skipif(not SPEC.exists(), reason="no shared/ checkout")
+def test_added_intents_are_new_names() -> None:
+    """The project only adds intents: none repeats (or shadows) one of the contract."""
+    added = added_intents()
+    assert added, f"{DOCS}: no table under {ADDED!r}"
+    assert not set(added) & set(_table_intents(SPEC.read_text(encoding="utf-8")))
+    assert len(added) == len(set(added))
 
 
 @pytest.mark.parametrize("lang", LANGS)
