@@ -20,6 +20,7 @@ from assistant.platform import PlatformClient
 from assistant.relay import Backoff, Relay, RelayEvent
 from assistant.reminders import Reminders
 from assistant.schedule_store import ScheduleStore
+from assistant.schedule_sync import ScheduleSync
 from assistant.state import DeviceState
 from assistant.storage import Database
 from intents import IntentParser
@@ -35,16 +36,23 @@ class Assistant:
     dialogue: Dialogue
     outbox: Outbox
     relays: tuple[Relay, ...]
+    reminders: Reminders
+    schedule_sync: ScheduleSync | None = None
+    """Fetches the platform's schedule (``schedule_source: platform``)."""
 
     def start(self) -> None:
-        """Start the senders."""
+        """Start the senders (and the schedule's sync)."""
         for relay in self.relays:
             relay.start()
+        if self.schedule_sync is not None:
+            self.schedule_sync.start()
 
     def stop(self) -> None:
         """Stop the senders (an attempt under way finishes first)."""
         for relay in self.relays:
             relay.stop()
+        if self.schedule_sync is not None:
+            self.schedule_sync.stop()
 
 
 def client_for(
@@ -78,7 +86,7 @@ def build(
         for lane in (EMERGENCY_LANE, OTHER_LANE)
     )  # fmt: skip
     schedules = ScheduleStore(db, paths.schedule_file, settings.schedule_source)
-    schedules.refresh_file(clock())
+    schedules.refresh(clock())
     reminders = Reminders(db, clock, settings.tz, schedules.current)
     state = DeviceState(db, outbox, clock, settings.tz, reminders)
     lookups = CachedLookups(client_for(settings, settings.read_timeout_s, clock), db, clock,
@@ -92,4 +100,8 @@ def build(
 
     dialogue = Dialogue(settings, parser, skills, outbox, state, lookups, clock, reminders,
                         schedules, wake_senders)  # fmt: skip
-    return Assistant(dialogue, outbox, relays)
+    sync = None
+    if settings.schedule_source == "platform":
+        sync = ScheduleSync(client_for(settings, clock=clock), schedules,
+                            settings.schedule_poll_s, clock)  # fmt: skip
+    return Assistant(dialogue, outbox, relays, reminders, sync)

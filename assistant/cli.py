@@ -17,7 +17,7 @@ from typing import Annotated, TextIO
 
 import typer
 
-from assistant import __version__
+from assistant import __version__, reminders_cli
 from assistant.app import build
 from assistant.config import LANGUAGES, Settings, load_settings
 from assistant.errors import AssistantError, ConfigError
@@ -31,6 +31,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+app.add_typer(reminders_cli.app, name="reminders")
 
 LangOption = Annotated[
     str | None, typer.Option("--lang", help="Language: zh or en (default: the configured one).")

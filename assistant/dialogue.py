@@ -8,7 +8,7 @@ States (transitions only in ``_enter``, each logged)::
     ASKING ──cancel──► IDLE (好的，不办了);  CONFIRMING ──cancel──► on_no
     ASKING | CONFIRMING ──no answer for followup_timeout_s──► ask once more ──► IDLE
     any ──emergency──► the emergency skill at once, whatever was open
-    IDLE, free (no question, no alarm, the elder not talking) ──a reminder's time──► say it;
+    IDLE, free (no question open, no alarm on) ──a reminder's time──► say it;
          its answers (吃过了, 等会儿, 好的; anything to a check-in) settle or postpone it
 
 Receives utterances (``hear``), the passing of time (``tick``) and the sender's events
@@ -83,6 +83,10 @@ class Say:
     """Emergency news: said even over other speech."""
     emphasis: int = 0
     """0 as usual; 1–3 a repeated reminder, said that much louder and slower."""
+    reminders: tuple[str, ...] = ()
+    """The reminder occurrences this says (``Occurrence.id``), for logs and benchmarks."""
+    saying: int = 0
+    """Which saying of those reminders this is (1 the first)."""
 
 
 @dataclass(frozen=True)
@@ -120,7 +124,6 @@ class Dialogue:
         self._wake_sender = wake_sender
         self._reminders = reminders
         self._schedules = schedules
-        self._heard_at = float("-inf")
         self._prompted_at = float("-inf")
         self._tz = ZoneInfo(settings.timezone)
         self._replies = Replies.load(settings.lang, settings.address_form)
@@ -158,7 +161,6 @@ class Dialogue:
         now = self._now()
         match = self._parser.parse(text, now)
         _LOGGER.debug("heard intent %s in state %s", match.intent, self.state.value)
-        self._heard_at = self._clock()
         answered = self._answer_reminder(match.intent, text, now)
         if answered is not None:
             return answered
@@ -208,7 +210,7 @@ class Dialogue:
         """The reminder schedule's turn: relay what lapsed, say what is due when free."""
         now = self._now()
         try:
-            if self._schedules.refresh_file(self._clock()):
+            if self._schedules.refresh(self._clock()):
                 self._reminders.reload()
                 self._address_from_schedule()
             events = self._reminders.tick(self._free)
@@ -258,19 +260,17 @@ class Dialogue:
             self._replies = replace(self._replies, address_form=form)
 
     def _free(self) -> bool:
-        """Whether a reminder may speak: no question open, the elder not talking, no alarm."""
-        if self._open is not None:
-            return False
-        if self._clock() - self._heard_at < self._settings.followup_timeout_s:
-            return False
-        return self._state.active_emergency() is None
+        """Whether a reminder may speak: no question open, no alarm on."""
+        return self._open is None and self._state.active_emergency() is None
 
     def _prompt(self, prompt: Prompt, now: datetime) -> Say:
         self._prompted_at = self._clock()
         emphasis = 0 if prompt.quiet else min(prompt.saying - 1, 3)
-        text = self._replies.say(reminding.prompt_reply(prompt), now)
+        reply = reminding.prompt_reply(prompt)
+        text = self._replies.say(reply, now)
         _LOGGER.info("reminder said (saying %d, %.1f s late)", prompt.saying, prompt.late_s)
-        return self._remember(Say("reminder.prompt", text, emphasis=emphasis))
+        ids = tuple(o.id for o in prompt.occurrences)
+        return self._remember(Say(reply.key, text, False, emphasis, ids, prompt.saying))
 
     def _answer_reminder(self, intent: str, text: str, now: datetime) -> list[Say] | None:
         """An answer to a sounding reminder (None: the utterance is not one)."""

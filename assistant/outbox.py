@@ -45,7 +45,8 @@ class Record:
     settles: str = ""
     """The id of the reminder occurrence this record settles (a dose taken or missed, a
     check-in answered): it is marked done, with ``kind`` as its outcome, in the same
-    transaction, so a reminder is never settled without its record, nor recorded twice."""
+    transaction, so a reminder is never settled without its record, nor recorded twice.
+    A dose settled as missed may be settled again as taken (taken late)."""
 
 
 @dataclass(frozen=True)
@@ -231,11 +232,12 @@ def _insert_records(
             "INSERT INTO records (kind, at, data, outbox_key) VALUES (?, ?, ?, ?)",
             (record.kind, now, dumps(dict(record.data)), key),
         )
-        if record.settles:
+        if record.settles:  # a dose reported missed and then taken late is taken
             conn.execute(
                 "UPDATE occurrences SET state = 'done', outcome = ?, resolved_at = ?"
-                " WHERE id = ? AND state != 'done'",
-                (record.kind, now, record.settles),
+                " WHERE id = ? AND (state != 'done' OR (outcome = 'medicine_missed'"
+                " AND ? = 'medicine_taken'))",
+                (record.kind, now, record.settles, record.kind),
             )
 
 

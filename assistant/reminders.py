@@ -28,6 +28,7 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from assistant.occurrences import INACTIVITY, MEDICINE, Occurrence, Planner, VoiceReminder
@@ -88,6 +89,7 @@ class Reminders:
         clock: Callable[[], float],
         tz: ZoneInfo,
         schedule: Callable[[], Schedule],
+        resay: bool = True,
     ) -> None:
         self._db = db
         self._clock = clock
@@ -99,6 +101,8 @@ class Reminders:
         """When the planner next has something to insert (None: never)."""
         self._next_row: float | None = 0.0
         """When an open row next needs attention (None: no open row)."""
+        if resay:
+            self._resay_sounding()
 
     @property
     def schedule(self) -> Schedule:
@@ -115,6 +119,20 @@ class Reminders:
         self._schedule = self._schedule_of()
         self._planner = Planner(self._schedule, self.voice_reminders(), self._tz)
         self._next_plan = self._next_row = 0.0
+
+    def next_wakeup(self) -> float | None:
+        """When ``tick`` next has something to do (None: nothing, ever)."""
+        times = [t for t in (self._next_plan, self._next_row) if t is not None]
+        return min(times, default=None)
+
+    def _resay_sounding(self) -> None:
+        """After a start, a reminder left sounding is said again at once: the stop may have
+        cut it short (it counts as a repeat)."""
+        with self._db.connect() as conn, transaction(conn):
+            conn.execute(
+                "UPDATE occurrences SET next_at = MIN(next_at, ?) WHERE state = ?",
+                (self._clock(), SOUNDING),
+            )
 
     def tick(self, idle: Callable[[], bool]) -> list[Event]:
         """Plan, then what to relay and (when ``idle()``) what to say now."""
@@ -202,6 +220,31 @@ class Reminders:
         known = {r["id"]: r["outcome"] or ("missed" if r["state"] == OVERDUE else r["state"])
                  for r in rows}  # fmt: skip
         return [(o, known.get(o.id, "planned")) for o in planned]
+
+    def planned(self, after: datetime, within_s: float) -> list[Occurrence]:
+        """Every occurrence due in ``(after, after + within_s]``, earliest first."""
+        found = self._planner.between(after, after + timedelta(seconds=within_s))
+        return sorted(found, key=lambda o: (o.due, o.kind, o.name))
+
+    def history(self, since: float) -> list[dict[str, Any]]:
+        """What became of the occurrences due since ``since``, oldest first."""
+        with self._db.connect() as conn:
+            rows = conn.execute(
+                "SELECT * FROM occurrences WHERE due_at >= ? ORDER BY due_at, id", (since,)
+            ).fetchall()
+        out = []
+        for row in rows:
+            occurrence = _occurrence(row, self._tz)
+            said = row["first_said_at"]
+            outcome = row["outcome"] or ("missed" if row["state"] == OVERDUE else row["state"])
+            resolved = row["resolved_at"] if row["outcome"] == "medicine_taken" else None
+            late = float(resolved) - float(row["due_at"]) if resolved else None
+            out.append({"due": occurrence.due.isoformat(), "kind": occurrence.kind,
+                        "name": occurrence.name, "outcome": outcome, "why": row["reason"],
+                        "sayings": int(row["sayings"]), "late_s": late,
+                        "first_said_late_s": float(said) - float(row["due_at"]) if said
+                        else None})  # fmt: skip
+        return out
 
     def upcoming(self, after: datetime, within_s: float) -> list[Occurrence]:
         """Medicine occurrences due in ``(after, after + within_s]``, earliest first."""

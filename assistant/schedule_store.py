@@ -50,6 +50,21 @@ class ScheduleStore:
         self.file = file
         self.source = source
         self._cached: tuple[str, Schedule] | None = None
+        self._seen: str | None = None
+        self._looked_at: float | None = None
+
+    def refresh(self, now: float) -> bool:
+        """At most once a second: take up a changed file, and say whether the schedule in
+        force changed since the last call (the file, or a platform copy the sync stored)."""
+        first = self._looked_at is None
+        if self._looked_at is not None and 0.0 <= now - self._looked_at < 1.0:
+            return False
+        self._looked_at = now
+        self.refresh_file(now)
+        raw = self._value(GOOD_COPY)
+        changed = not first and raw != self._seen
+        self._seen = raw
+        return changed
 
     def current(self) -> Schedule:
         """The schedule in force (``EMPTY`` when none was ever installed)."""

@@ -102,6 +102,14 @@ class DeviceState:
         """Scheduled doses due in the next ``within_s`` seconds, earliest first."""
         return self._reminders.upcoming(self._now(), within_s)
 
+    def since_last_dose_s(self) -> float | None:
+        """Seconds since a dose was last recorded taken (None: never)."""
+        with self._db.connect() as conn:
+            row = conn.execute(
+                "SELECT MAX(at) FROM records WHERE kind = 'medicine_taken'"
+            ).fetchone()
+        return self._clock() - float(row[0]) if row[0] is not None else None
+
     def voice_reminders(self) -> tuple[VoiceReminder, ...]:
         """The reminders set by voice."""
         return self._reminders.voice_reminders()

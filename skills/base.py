@@ -198,6 +198,10 @@ class LocalState(Protocol):
         """Scheduled doses due in the next ``within_s`` seconds, earliest first."""
         ...
 
+    def since_last_dose_s(self) -> float | None:
+        """Seconds since a dose was last recorded taken (None: never)."""
+        ...
+
     def voice_reminders(self) -> tuple[VoiceReminder, ...]:
         """The reminders set by voice, oldest first."""
         ...

@@ -56,6 +56,8 @@ class MedicineSkill(Skill):
         said = str(request.slots.get("medicine", ""))
         at = request.ctx.now.isoformat(timespec="seconds")
         doses = self._answered(request, said)
+        if doses is None:
+            return Handled(Reply("medicine.already_noted"))
         names = list(dict.fromkeys(d.name for d in doses)) or ([said] if said else [])
         records = tuple(
             Record(TAKEN, {"medicine": d.name, "at": at, "occurrence": d.id,
@@ -65,6 +67,7 @@ class MedicineSkill(Skill):
         fields: dict[str, Any] = {"event": "taken", "medicine": "、".join(names), "at": at}
         if doses:
             fields["due"] = doses[0].due.isoformat(timespec="minutes")
+            fields["occurrences"] = [d.id for d in doses]
         key = "medicine.taken_named" if names else "medicine.taken"
         return Handled(
             Reply(key, {"medicine": names}),
@@ -72,25 +75,27 @@ class MedicineSkill(Skill):
             records,
         )
 
-    def _answered(self, request: SkillRequest, said: str) -> list[Occurrence]:
-        """The doses 吃过了 answers: sounding, else due and open, else about to be due."""
+    def _answered(self, request: SkillRequest, said: str) -> list[Occurrence] | None:
+        """The doses 吃过了 answers: the sounding ones; else, unless a dose was noted taken
+        within ``early_taken_min`` (then it is 吃过了 again: None), the latest doses due in
+        the last three hours and not taken, else the next ones about to be due."""
         state = request.ctx.state
         sounding = [s.occurrence for s in state.sounding() if s.occurrence.kind == MEDICINE]
         found = _named(sounding, said)
         if found:
             return found
+        window = 60.0 * state.reminding.early_taken_min
+        since = state.since_last_dose_s()
+        if not _specific(said) and since is not None and since < window:
+            return None
         now = request.ctx.now
-        open_now = [
-            o
-            for o, outcome in state.doses_on(now)
-            if outcome in OPEN and o.due <= now and now - o.due < timedelta(hours=3)
-        ]
-        found = _named(open_now, said)  # fmt: skip
-        if found:
-            return found
-        early = state.upcoming_doses(60.0 * state.reminding.early_taken_min)
-        found = _named(early, said)
-        return [o for o in found if o.due == found[0].due] if found else []
+        open_now = [o for o, outcome in state.doses_on(now)
+                    if outcome in OPEN and o.due <= now and now - o.due < timedelta(hours=3)]
+        found = _named(open_now, said) or _named(state.upcoming_doses(window), said)  # fmt: skip
+        if not found:
+            return []
+        latest = max(o.due for o in found) if found[0].due <= now else found[0].due
+        return [o for o in found if o.due == latest]
 
     def _query(self, request: SkillRequest) -> Outcome:
         now, asked = request.ctx.now, str(request.slots.get("medicine", ""))
@@ -209,8 +214,13 @@ def _matches(name: str, said: str) -> bool:
     return bool(a and b) and (a in b or b in a)
 
 
+def _specific(said: str) -> bool:
+    """Whether a medicine was named (降压药), not just 药 or nothing."""
+    return bool(said) and said not in ("药", "medicine", "pills", "pill")
+
+
 def _named(doses: list[Occurrence], said: str) -> list[Occurrence]:
     """The doses a name said picks (all of them when no name was said)."""
-    if not said or said in ("药", "medicine", "pills", "pill"):
+    if not _specific(said):
         return doses
     return [o for o in doses if _matches(o.name, said)]

@@ -64,8 +64,10 @@ def lapse_outcome(lapse: Lapsed, notify: Sequence[Contact], now: datetime) -> Ha
     The reply is for the elder when XiaoAn is free to speak (``""``: nothing to say)."""
     dose = lapse.occurrence
     due = dose.due.isoformat(timespec="minutes")
-    fields: dict[str, Any] = {"due": due, "why": lapse.reason, "reminded": lapse.sayings,
-                              "notify": [_contact(c) for c in notify]}  # fmt: skip
+    fields: dict[str, Any] = {
+        "due": due, "why": lapse.reason, "reminded": lapse.sayings, "occurrence": dose.id,
+        "notify": [_contact(c) for c in notify],
+    }  # fmt: skip
     data = {"occurrence": dose.id, "due": due, "why": lapse.reason, "name": dose.name}
     off = lapse.reason == DEVICE_OFF
     values = {"time": dose.due.isoformat(), "medicine": dose.name, "what": dose.name}

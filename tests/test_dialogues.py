@@ -63,6 +63,8 @@ def _check(h: Harness, turn: dict[str, Any], says: list[Say], where: str) -> Non
         assert str(part) in text, f"{where}: `{part}` not in: {text}"
     for part in turn.get("not_contains", []):
         assert str(part) not in text, f"{where}: `{part}` in: {text}"
+    if "prompts" in turn:  # reminders said (their keys vary: reminder.medicine, .again…)
+        assert sum(1 for s in says if s.reminders) == turn["prompts"], f"{where}: {text}"
     if "emphasis" in turn:
         assert [s.emphasis for s in says] == list(turn["emphasis"]), f"{where}: {says}"
     if "expects_answer" in turn:

@@ -74,6 +74,9 @@ class State:
     def voice_reminders(self) -> tuple[VoiceReminder, ...]:
         return ()
 
+    def since_last_dose_s(self) -> float | None:
+        return None
+
     def volume(self) -> int:
         return self.level
 
