@@ -101,7 +101,8 @@ class Replies:
 
     def summary(self, kind: str, fields: Mapping[str, Any], who: str, now: datetime) -> str:
         """The one-line summary of a request, with absolute dates (for service providers)."""
-        template = self.summaries.get(kind) or self.summaries["default"]
+        event = self.summaries.get(f"{kind}.{fields.get('event', '')}")
+        template = event or self.summaries.get(kind) or self.summaries["default"]
         values = {k: _clip(v, MAX_QUOTED) for k, v in self.words_for(fields, now, True).items()}
         values["who"] = who
         return _clip(" ".join(template.format_map(_Blank(values)).split()), MAX_SUMMARY)

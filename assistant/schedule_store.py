@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -20,6 +21,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from assistant.errors import ScheduleError
+from assistant.reminders import PLANNED_UNTIL
 from assistant.schedule import EMPTY, Schedule
 from assistant.schedule_file import load_schedule_file, parse_schedule
 from assistant.storage import Database, dumps, transaction
@@ -148,7 +150,14 @@ class ScheduleStore:
         number = version if version is not None else (held.version + 1 if held else 1)
         value = {"origin": origin, "version": number, "installed_at": now, "where": where,
                  "data": data}  # fmt: skip
-        self._put(GOOD_COPY, dumps(value))
+        with self._db.connect() as conn, transaction(conn):
+            _put(conn, GOOD_COPY, dumps(value))
+            # reminders are owed from now on, even if XiaoAn stops before its first tick
+            since = now - 60.0 * schedule.reminding.late_fire_min
+            conn.execute(
+                "INSERT OR IGNORE INTO state (name, value) VALUES (?, ?)",
+                (PLANNED_UNTIL, str(since)),
+            )
         self._cached = None
         _LOGGER.info("reminder schedule from %s in force (version %d, %d medicine(s))",
                      origin, number, len(schedule.medicines))  # fmt: skip
@@ -160,11 +169,15 @@ class ScheduleStore:
 
     def _put(self, name: str, value: str) -> None:
         with self._db.connect() as conn, transaction(conn):
-            conn.execute(
-                "INSERT INTO state (name, value) VALUES (?, ?)"
-                " ON CONFLICT(name) DO UPDATE SET value = excluded.value",
-                (name, value),
-            )
+            _put(conn, name, value)
+
+
+def _put(conn: sqlite3.Connection, name: str, value: str) -> None:
+    conn.execute(
+        "INSERT INTO state (name, value) VALUES (?, ?)"
+        " ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+        (name, value),
+    )
 
 
 def _plain(path: Path) -> Any:

@@ -190,7 +190,12 @@ def _analyse(
             if record["kind"].endswith("_missed"):
                 relayed[ident] = record["outbox_key"]
     keys = {r[0] for r in conn.execute("SELECT key FROM outbox")}
+    good = conn.execute("SELECT value FROM state WHERE name = 'schedule.good'").fetchone()
     conn.close()
+    # reminders are owed from the moment the schedule came into force (and the first start
+    # still fires what is less than late_fire_min late)
+    since = json.loads(good[0])["installed_at"] - 60.0 * LATE_FIRE_MIN if good else float("inf")
+    due = {ident: at for ident, at in due.items() if at >= since}
     heard: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for event in prompts:  # a first saying after a snooze starts the count again
         for ident in event.get("prompt", ()):

@@ -89,8 +89,11 @@ class MedicineSkill(Skill):
         if not _specific(said) and since is not None and since < window:
             return None
         now = request.ctx.now
-        open_now = [o for o, outcome in state.doses_on(now)
-                    if outcome in OPEN and o.due <= now and now - o.due < timedelta(hours=3)]
+        open_now = [
+            o
+            for o, outcome in state.doses_on(now)
+            if outcome in OPEN and o.due <= now and now - o.due < timedelta(hours=3)
+        ]
         found = _named(open_now, said) or _named(state.upcoming_doses(window), said)  # fmt: skip
         if not found:
             return []
