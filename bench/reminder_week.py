@@ -238,6 +238,8 @@ def _analyse(
         else:
             running.append(late)
             on_time += late <= 1.0
+            if late > 1.0:
+                problems.append(f"{ident}: {late:.1f} s late while running: {said}")
     return WeekResult(len(due), on_time, running, after_restart, cut, taken, missed, missed_off,
                       skipped, duplicated, kills, seconds, problems)  # fmt: skip
 
