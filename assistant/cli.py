@@ -121,7 +121,8 @@ def run(
         ),
     ] = False,
     as_json: Annotated[
-        bool, typer.Option("--json", help="One JSON object per reply: key, text, urgent.")
+        bool,
+        typer.Option("--json", help="One JSON object per reply: key, text, urgent, emphasis."),
     ] = False,
     linger: Annotated[
         float,

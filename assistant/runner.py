@@ -3,7 +3,7 @@
 One thread owns the dialogue; stdin lines, the senders' events and the passing of time
 reach it through one queue, so the dialogue needs no locks. Replies are printed as
 ``小安：…`` lines, or one JSON object per reply with ``--json``
-(``{"key", "text", "urgent"}``). At the end of input the loop stops at once (what is
+(``{"key", "text", "urgent", "emphasis"}``). At the end of input the loop stops at once (what is
 not sent yet stays in the outbox and goes out on the next start), or, with
 ``linger_s``, keeps sending and printing for up to that long until nothing is pending.
 """
@@ -119,9 +119,9 @@ def _writer(
     def write(says: list[Say], answered: bool) -> None:
         for say in says:
             if as_json:
-                line = json.dumps(
-                    {"key": say.key, "text": say.text, "urgent": say.urgent}, ensure_ascii=False
-                )
+                fields = {"key": say.key, "text": say.text, "urgent": say.urgent,
+                          "emphasis": say.emphasis}  # fmt: skip
+                line = json.dumps(fields, ensure_ascii=False)
             else:
                 line = label + say.text
             out.write(line + "\n")

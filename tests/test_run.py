@@ -88,3 +88,20 @@ def test_secret_in_the_config_file_is_refused(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "line 2" in done.stderr
     assert "device_secret_file" in done.stderr
+
+
+def test_a_reminder_due_fires_in_text_mode(tmp_path: Path) -> None:
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    due = datetime.now(ZoneInfo("Asia/Shanghai")) - timedelta(minutes=2)
+    tmp_path.mkdir(exist_ok=True)
+    (tmp_path / "schedule.yaml").write_text(
+        f'medicines:\n  - {{name: 降压药, dose: 一片, times: ["{due:%H:%M}"]}}\n', encoding="utf-8"
+    )
+    done = _run(_env(tmp_path), "吃过了\n")
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [line["key"] for line in lines] == ["reminder.medicine", "medicine.taken_named"]
+    assert "该吃降压药了，一片" in lines[0]["text"]
+    assert lines[0]["emphasis"] == 0

@@ -99,8 +99,9 @@ def test_the_dialogue_takes_up_the_platform_schedule(tmp_path: Path) -> None:
 def _cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("XIAOAN_")}
     env["XIAOAN_HOME"] = str(home)
-    return subprocess.run([sys.executable, "-m", "assistant", "reminders", *args],
-                          capture_output=True, text=True, env=env, timeout=60, check=False)  # fmt: skip
+    command = [sys.executable, "-m", "assistant", "reminders", *args]
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=60,
+                          check=False)  # fmt: skip
 
 
 def test_validate_reports_every_mistake_with_its_line(tmp_path: Path) -> None:
