@@ -49,6 +49,11 @@ _OUTCOMES = {
            "active": "active", "removed": "removed", "missed": "missed (reporting)",
            "sounding": "sounding", "due": "waiting", "planned": "not recorded"},
 }  # fmt: skip
+_WHY = {
+    "zh": {"no_answer": "提醒后无人回应", "device_off": "设备当时关机", "inactive": "无活动"},
+    "en": {"no_answer": "no answer to the reminders", "device_off": "the device was off",
+           "inactive": "no activity"},
+}  # fmt: skip
 _KINDS = {
     "zh": {"medicine": "吃药", "checkin": "每日问候", "inactivity": "无活动检查", "voice": "提醒"},
     "en": {"medicine": "medicine", "checkin": "check-in", "inactivity": "inactivity check",
@@ -141,8 +146,9 @@ def history(days: DaysOption = 7, as_json: JsonOption = False) -> None:
         if late is not None and late >= 60:
             outcome += f"（晚{int(late // 60)}分钟）" if settings.lang == "zh" \
                 else f" ({int(late // 60)} min late)"  # fmt: skip
-        if entry.get("why"):
-            outcome += f" [{entry['why']}]"
+        if entry.get("why") in _WHY[settings.lang]:
+            outcome += f"（{_WHY[settings.lang][entry['why']]}）" if settings.lang == "zh" \
+                else f" ({_WHY[settings.lang][entry['why']]})"  # fmt: skip
         kind = _KINDS[settings.lang].get(entry["kind"], entry["kind"])
         _print(f"{_when(due, settings.lang)}  {kind} {entry['name']}  {outcome}".rstrip())
 

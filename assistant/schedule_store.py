@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sqlite3
+import stat
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -109,6 +111,7 @@ class ScheduleStore:
         if self._value(FILE_SEEN) == seen:
             return False
         self._put(FILE_SEEN, seen)
+        _private(self.file, info.st_mode)
         try:
             self.install_file(self.file, now)
         except ScheduleError as err:
@@ -178,6 +181,17 @@ def _put(conn: sqlite3.Connection, name: str, value: str) -> None:
         " ON CONFLICT(name) DO UPDATE SET value = excluded.value",
         (name, value),
     )
+
+
+def _private(path: Path, mode: int) -> None:
+    """The schedule names medicines: keep it readable by XiaoAn's user only (0600)."""
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        try:
+            os.chmod(path, 0o600)
+            _LOGGER.info("made %s readable by its owner only (mode 0600)", path)
+        except OSError as err:
+            _LOGGER.warning("%s is readable by others and cannot be changed (%s): run "
+                            "`chmod 600 %s`", path, err, path)  # fmt: skip
 
 
 def _plain(path: Path) -> Any:

@@ -38,7 +38,9 @@ def _store(tmp_path: Path) -> ScheduleStore:
 def test_a_bad_file_never_replaces_a_good_one(tmp_path: Path) -> None:
     store = _store(tmp_path)
     store.file.write_text(GOOD, encoding="utf-8")
+    store.file.chmod(0o644)
     assert store.refresh_file(1.0)
+    assert oct(store.file.stat().st_mode & 0o777) == "0o600"  # it names medicines
     assert [m.name for m in store.current().medicines] == ["降压药"]
     store.file.write_text(BAD + "# changed\n", encoding="utf-8")
     assert not store.refresh_file(2.0)
