@@ -293,13 +293,19 @@ class Reminders:
     def _lapses(self, conn: sqlite3.Connection, now: float) -> list[Lapsed]:
         """Sounding rows past their last repeat become overdue; every overdue row is given
         to the dialogue to relay (again after a failed write: it stays overdue)."""
-        with transaction(conn):
-            conn.execute(
-                "UPDATE occurrences SET state = ?, reason = ? WHERE state = ? AND next_at <= ?"
-                " AND sayings > ?",
-                (OVERDUE, NO_ANSWER, SOUNDING, now, self.reminding.repeats),
-            )
-            self._check_inactivity(conn, now)
+        ended = conn.execute(  # read first: no write (and no fsync) on most ticks
+            "SELECT 1 FROM occurrences WHERE next_at <= ? AND ((state = ? AND sayings > ?)"
+            " OR (state = ? AND kind = ?)) LIMIT 1",
+            (now, SOUNDING, self.reminding.repeats, DUE, INACTIVITY),
+        ).fetchone()
+        if ended:
+            with transaction(conn):
+                conn.execute(
+                    "UPDATE occurrences SET state = ?, reason = ? WHERE state = ?"
+                    " AND next_at <= ? AND sayings > ?",
+                    (OVERDUE, NO_ANSWER, SOUNDING, now, self.reminding.repeats),
+                )
+                self._check_inactivity(conn, now)
         rows = conn.execute(
             "SELECT * FROM occurrences WHERE state = ? ORDER BY due_at, id", (OVERDUE,)
         ).fetchall()

@@ -178,15 +178,9 @@ class MedicineSkill(Skill):
     def _cancel(self, request: SkillRequest) -> Outcome:
         what = str(request.slots.get("what", ""))
         reminders = _live(request)
-        found = [r for r in reminders if what and _matches(r.what, what)] or (
-            reminders if not what else []
-        )
-        if (
-            what
-            and not found
-            and request.ctx.state.doses_on(request.ctx.now)
-            and any(_matches(o.name, what) for o, _ in request.ctx.state.doses_on(request.ctx.now))
-        ):
+        found = [r for r in reminders if _matches(r.what, what)] if what else reminders
+        family = request.ctx.state.doses_on(request.ctx.now) if what and not found else []
+        if any(_matches(dose.name, what) for dose, _ in family):
             return Handled(Reply("reminder.family_set", {"what": what}))
         if not found:
             key = "reminder.not_found" if what and reminders else "reminder.none"
