@@ -230,7 +230,9 @@ class Dialogue:
             except StorageError:
                 _LOGGER.exception("could not record a lapsed reminder; trying again")
                 continue
-            if handled.reply.key and self._free():
+            # after a long stop, one sentence about today's latest, not a list of every dose
+            today = event.occurrence.due.date() == now.date()
+            if handled.reply.key and today and not says and self._free():
                 says.append(self._say(handled.reply, now))
         return says
 
@@ -270,7 +272,9 @@ class Dialogue:
         text = self._replies.say(reply, now)
         _LOGGER.info("reminder said (saying %d, %.1f s late)", prompt.saying, prompt.late_s)
         ids = tuple(o.id for o in prompt.occurrences)
-        return self._remember(Say(reply.key, text, False, emphasis, ids, prompt.saying))
+        return self._remember(
+            Say(reply.key, text, emphasis=emphasis, reminders=ids, saying=prompt.saying)
+        )
 
     def _answer_reminder(self, intent: str, text: str, now: datetime) -> list[Say] | None:
         """An answer to a sounding reminder (None: the utterance is not one)."""

@@ -15,9 +15,11 @@ nothing is skipped without a trace. An occurrence's life::
 Planning covers ``(planned_until, now]`` and moves ``planned_until`` in the same
 transaction as the rows it inserts; after a restart it resumes where it stopped, so time
 that passed while the device was off is planned too (at most ``MAX_CATCH_UP_S``). A
-reminder waits while XiaoAn is busy (a question open, an emergency on, the elder
-talking) and fires when it is free. "Done" is written only by a record that settles the
-occurrence (``Record.settles``), in the same transaction as the record and its request.
+reminder waits while XiaoAn is busy (a question open, an emergency on) and fires when it
+is free. "Done" is written by a record that settles the occurrence (``Record.settles``),
+in the same transaction as the record and its request; the only other ways are an
+inactivity time passed with the elder heard (``active``) and a voice reminder removed
+(``removed``), neither of which is reported.
 """
 
 from __future__ import annotations

@@ -81,7 +81,9 @@ class ScheduleStore:
         try:
             schedule = parse_schedule(stored["data"], f"the stored copy of {stored['where']}")
         except ScheduleError as err:  # a newer release reads an older copy more strictly
-            _LOGGER.error("the stored reminder schedule no longer passes the checks: %s", err)
+            _LOGGER.error("the stored reminder schedule no longer passes the checks (%d "
+                          "mistake(s)): install it again", len(err.problems))  # fmt: skip
+            _LOGGER.debug("schedule mistakes: %s", err)
             return EMPTY
         self._cached = (raw, schedule)
         return schedule
