@@ -29,6 +29,7 @@ from assistant.schedule import Schedule
 from assistant.schedule_file import load_schedule_file
 from assistant.schedule_store import ScheduleStore
 from assistant.storage import Database
+from skills.base import in_past
 
 app = typer.Typer(
     help="The reminder schedule: check, install, list, history.", no_args_is_help=True
@@ -36,6 +37,9 @@ app = typer.Typer(
 FileArg = Annotated[Path, typer.Argument(help="A schedule file (YAML).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="One JSON object per line.")]
 DaysOption = Annotated[int, typer.Option("--days", min=1, max=366, help="How many days.")]
+NowOption = Annotated[
+    str | None, typer.Option("--now", help="Count the days from this ISO 8601 time, not now.")
+]
 
 _OUTCOMES = {
     "zh": {"medicine_taken": "吃了", "medicine_missed": "漏服", "checkin_answered": "回答了",
@@ -110,12 +114,13 @@ def list_(
         Path | None, typer.Option("--file", help="List this file's reminders instead.")
     ] = None,
     as_json: JsonOption = False,
+    now_text: NowOption = None,
 ) -> None:
     """The coming reminders, in plain words."""
     settings, paths = load_settings()
     schedule = load_schedule_file(file) if file else None
     reminders = _reminders(settings, paths, schedule)
-    now = datetime.now(settings.tz)
+    now = _moment(now_text, settings)
     for occurrence in reminders.planned(now, days * 86400.0):
         if as_json:
             _print({"due": occurrence.due.isoformat(), "kind": occurrence.kind,
@@ -124,17 +129,19 @@ def list_(
             _print(f"{_when(occurrence.due, settings.lang)}  {_what(occurrence, settings.lang)}")
     if not file:
         for voice in reminders.voice_reminders():
+            if in_past(voice.spec, now):
+                continue
             words = phrasing.when(voice.spec, now, settings.lang, absolute=True)
             _print({"voice_id": voice.id, "when": voice.spec, "what": voice.what} if as_json
                    else f"#{voice.id}  {words}  {voice.what}")  # fmt: skip
 
 
 @app.command()
-def history(days: DaysOption = 7, as_json: JsonOption = False) -> None:
+def history(days: DaysOption = 7, as_json: JsonOption = False, now_text: NowOption = None) -> None:
     """What became of each reminder: taken (and how late), missed, answered."""
     settings, paths = load_settings()
     reminders = _reminders(settings, paths, None)
-    since = time.time() - days * 86400.0
+    since = _moment(now_text, settings).timestamp() - days * 86400.0
     words = _OUTCOMES[settings.lang]
     for entry in reminders.history(since):
         if as_json:
@@ -172,6 +179,18 @@ def _reminders(settings: Settings, paths: Paths, schedule: Schedule | None) -> R
         store.refresh_file(time.time())
         return Reminders(db, time.time, settings.tz, store.current, resay=False)
     return Reminders(db, time.time, settings.tz, lambda: schedule, resay=False)
+
+
+def _moment(text: str | None, settings: Settings) -> datetime:
+    if text is None:
+        return datetime.now(settings.tz)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as err:
+        raise ConfigError(
+            f"--now `{text}` is not an ISO 8601 time: write e.g. 2026-12-01T08:00:00+08:00"
+        ) from err
+    return moment if moment.tzinfo else moment.replace(tzinfo=settings.tz)
 
 
 def _copy_atomically(source: Path, target: Path) -> None:

@@ -9,9 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from assistant.config import Paths
 from assistant.platform import PlatformClient
+from assistant.reminders import Reminders
+from assistant.schedule import EMPTY
 from assistant.schedule_store import ScheduleStore
 from assistant.schedule_sync import ScheduleSync
 from assistant.storage import Database
@@ -140,3 +143,32 @@ def test_example_files_validate(tmp_path: Path) -> None:
         path.write_text(example.stdout, encoding="utf-8")
         done = _cli(tmp_path, "validate", str(path))
         assert done.returncode == 0, done.stderr
+
+
+def test_voice_reminders_are_listed_and_removed(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    db = Database(Paths(home).data_dir / "xiaoan.db").create()
+    reminders = Reminders(db, lambda: 0.0, ZoneInfo("Asia/Shanghai"), lambda: EMPTY)
+    reminders.add_voice("R/2026-11-22T21:00:00+08:00/P1D", "泡脚")
+    listed = _cli(home, "list", "--days", "1", "--now", "2026-12-01T10:00:00+08:00")
+    assert "#1  每天晚上九点  泡脚" in listed.stdout, listed.stdout
+    assert _cli(home, "remove", "1").returncode == 0
+    again = _cli(home, "remove", "1")
+    assert again.returncode == 2
+    assert "there is no voice reminder #1" in again.stderr
+    assert "泡脚" not in _cli(home, "list", "--now", "2026-12-01T10:00:00+08:00").stdout
+
+
+def test_history_says_what_became_of_each_dose(tmp_path: Path) -> None:
+    schedule = 'medicines:\n  - {name: 降压药, times: ["08:00"]}\n' \
+        'reminding: {repeats: 0}\n'  # fmt: skip
+    with harness(tmp_path, "zh", "2026-12-01T07:59:00+08:00", "none", schedule=schedule) as h:
+        h.wait(60)
+        h.say("吃过了")
+        h.wait(86400)
+        h.wait(300)
+    done = _cli(tmp_path / "home", "history", "--days", "3", "--now", "2026-12-03T00:00:00+08:00")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].endswith("吃药 降压药  吃了"), lines
+    assert lines[1].endswith("吃药 降压药  漏服（提醒后无人回应）"), lines
