@@ -285,15 +285,17 @@ class Dialogue:
             return None  # the normal path reports the broken database
         if not sounding or intent == "emergency":
             return None
-        checkin = reminding.checkin_answered(sounding, text, now)
-        if checkin:
+        settled = reminding.settled_by_saying(sounding, intent, text, now)
+        if settled:
             try:
-                self._commit(None, tuple(checkin), now)
+                self._commit(None, tuple(settled), now)
             except StorageError:
                 return self._storage_failed(now)
-            if intent in ("unknown", "yes", "no", "cancel"):
+            checkin = any(s.occurrence.kind == CHECKIN for s in sounding)
+            if checkin and intent in ("unknown", "yes", "no", "cancel"):
                 return [self._say(Reply("checkin.thanks"), now)]
-        rest = [s for s in sounding if s.occurrence.kind != CHECKIN]
+        done = {r.settles for r in settled}
+        rest = [s for s in sounding if s.occurrence.id not in done]
         outcome = reminding.answer(rest, intent, self._reminders.reminding.snooze_min)
         return self._act(outcome, now) if outcome is not None else None
 

@@ -109,13 +109,22 @@ def answer(sounding: Sequence[Sounding], intent: str, snooze_min: float) -> Outc
     return None
 
 
-def checkin_answered(sounding: Sequence[Sounding], text: str, now: datetime) -> list[Record]:
-    """Any reply settles a sounding check-in (what was said is kept locally only)."""
-    return [
-        Record("checkin_answered", {"occurrence": s.occurrence.id, "at": now.isoformat(
-            timespec="seconds"), "said": text[:200]}, settles=s.occurrence.id)
-        for s in sounding if s.occurrence.kind == CHECKIN
-    ]  # fmt: skip
+def settled_by_saying(
+    sounding: Sequence[Sounding], intent: str, text: str, now: datetime
+) -> list[Record]:
+    """What an utterance settles whatever else it means: any reply a sounding check-in
+    (what was said is kept locally only); 吃过了 a voice reminder (每天晚上九点提醒我吃降压药)."""
+    at = now.isoformat(timespec="seconds")
+    out = []
+    for item in sounding:
+        dose = item.occurrence
+        if dose.kind == CHECKIN:
+            data = {"occurrence": dose.id, "at": at, "said": text[:200]}
+            out.append(Record("checkin_answered", data, settles=dose.id))
+        elif dose.kind == VOICE and intent == "medicine_taken":
+            data = {"occurrence": dose.id, "what": dose.name}
+            out.append(Record("reminder_heard", data, settles=dose.id))
+    return out
 
 
 def _contact(contact: Contact) -> dict[str, str]:
