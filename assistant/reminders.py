@@ -43,6 +43,9 @@ NO_ANSWER, DEVICE_OFF, INACTIVE = "no_answer", "device_off", "inactive"
 MAX_CATCH_UP_S = 3 * 86400.0
 """Time off the device plans for after a restart (a clock set years ahead must not
 report years of missed doses)."""
+MAX_WAIT_S = 2 * 3600.0
+"""The longest an open reminder waits (the longest snooze); longer only after the clock
+went back."""
 PLANNED_UNTIL = "reminders.planned_until"
 LAST_HEARD = "reminders.last_heard"
 
@@ -103,6 +106,7 @@ class Reminders:
         """When the planner next has something to insert (None: never)."""
         self._next_row: float | None = 0.0
         """When an open row next needs attention (None: no open row)."""
+        self._last_now = float("-inf")
         if resay:
             self._resay_sounding()
 
@@ -139,6 +143,11 @@ class Reminders:
     def tick(self, idle: Callable[[], bool]) -> list[Event]:
         """Plan, then what to relay and (when ``idle()``) what to say now."""
         now = self._clock()
+        if now < self._last_now - 1.0:  # the clock went back: a repeat must not wait for it
+            with self._db.connect() as conn, transaction(conn):
+                _clamp_waits(conn, now)
+            self._next_plan = self._next_row = 0.0
+        self._last_now = now
         if self._next_plan is not None and now >= self._next_plan:
             self._plan(now)
         if self._next_row is None or now < self._next_row:
@@ -264,6 +273,8 @@ class Reminders:
                                 "reminders of the last %.0f h only are reported",
                                 (now - since) / 3600, MAX_CATCH_UP_S / 3600)  # fmt: skip
                 since = now - MAX_CATCH_UP_S
+            if now < since - 1.0:  # started on a clock behind the last one (no RTC, NTP)
+                _clamp_waits(conn, now)
             if now > since:
                 start, end = self._local(since), self._local(now)
                 for occurrence in self._planner.between(start, end):
@@ -396,6 +407,14 @@ def _occurrence(row: sqlite3.Row, tz: ZoneInfo) -> Occurrence:
     return Occurrence(str(row["id"]), str(row["kind"]), due, str(data.get("name", "")),
                       str(data.get("dose", "")), str(data.get("meal", "")),
                       str(data.get("note", "")))  # fmt: skip
+
+
+def _clamp_waits(conn: sqlite3.Connection, now: float) -> None:
+    """Bring forward open reminders waiting longer than any wait can be (``MAX_WAIT_S``)."""
+    conn.execute(
+        "UPDATE occurrences SET next_at = ? WHERE state IN (?, ?) AND next_at > ?",
+        (now, DUE, SOUNDING, now + MAX_WAIT_S),
+    )
 
 
 def _next_open(conn: sqlite3.Connection) -> float | None:
