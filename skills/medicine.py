@@ -121,6 +121,8 @@ class MedicineSkill(Skill):
             parts.append(Reply("medicine.dose_next", {"time": at.isoformat(), "medicine": names}))
         elif all(s == TAKEN for _, s in doses):
             parts.append(Reply("medicine.all_done"))
+        if not parts:  # today's doses came before the schedule did: what was recorded
+            return self._query_records(request, asked)
         return Handled(Reply("medicine.today", {"parts": parts}))
 
     def _query_records(self, request: SkillRequest, asked: str) -> Outcome:
