@@ -72,6 +72,8 @@ class Lapsed:
     """no_answer, device_off, or inactive (no interaction by the inactivity time)."""
     sayings: int
     last_heard: float | None = None
+    said: bool = False
+    """Whether it was said at least once (before a snooze, or before the stop)."""
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,7 @@ class Reminders:
         """When an open row next needs attention (None: no open row)."""
         self._last_now = float("-inf")
         if resay:
-            self._resay_sounding()
+            self._after_a_stop()
 
     @property
     def schedule(self) -> Schedule:
@@ -131,13 +133,22 @@ class Reminders:
         times = [t for t in (self._next_plan, self._next_row) if t is not None]
         return min(times, default=None)
 
-    def _resay_sounding(self) -> None:
-        """After a start, a reminder left sounding is said again at once: the stop may have
-        cut it short (it counts as a repeat)."""
+    def _after_a_stop(self) -> None:
+        """On start, what the stop left open: a reminder whose turn came more than
+        ``late_fire_min`` ago while XiaoAn was off (never said, snoozed, or between two
+        sayings) is missed (``device_off``) and reported, as if it had come due then; one
+        left sounding is said again at once, as a repeat (the stop may have cut it short)."""
+        now = self._clock()
+        stale = now - 60.0 * self.reminding.late_fire_min
         with self._db.connect() as conn, transaction(conn):
             conn.execute(
+                "UPDATE occurrences SET state = ?, reason = ? WHERE state IN (?, ?)"
+                " AND kind != ? AND next_at < ?",
+                (OVERDUE, DEVICE_OFF, DUE, SOUNDING, INACTIVITY, stale),
+            )
+            conn.execute(
                 "UPDATE occurrences SET next_at = MIN(next_at, ?) WHERE state = ?",
-                (self._clock(), SOUNDING),
+                (now, SOUNDING),
             )
 
     def tick(self, idle: Callable[[], bool]) -> list[Event]:
@@ -324,7 +335,8 @@ class Reminders:
         ).fetchall()
         heard = _get(conn, LAST_HEARD)
         return [Lapsed(_occurrence(r, self._tz), str(r["reason"]), int(r["sayings"]),
-                       float(heard) if heard else None) for r in rows]  # fmt: skip
+                       float(heard) if heard else None, r["first_said_at"] is not None)
+                for r in rows]  # fmt: skip
 
     def _check_inactivity(self, conn: sqlite3.Connection, now: float) -> None:
         """An inactivity time that came: overdue if nothing was heard since the day began

@@ -46,9 +46,11 @@ class WeekResult:
     on_time: int
     """Said first within 1 s of the due time, the device running."""
     running_lateness_s: list[float]
-    """First saying minus due time (plus the tick's own run time), the device running."""
+    """First saying minus due time (plus the tick's own run time), the device running from
+    the due time to the saying."""
     late_after_restart: list[float]
-    """Lateness of reminders that came due while the device was off and fired on start."""
+    """Lateness of reminders with a stop between their due time and their first saying
+    (fired on start, less than ``late_fire_min`` late)."""
     cut_by_kill: int
     """First saying committed but the process killed before it was out: heard at the
     repeat said on restart."""
@@ -232,8 +234,9 @@ def _analyse(
         if not firsts:
             cut += 1
             continue
-        late = float(firsts[0]["t"]) - due_at + float(firsts[0]["tick_s"])
-        if any(a <= due_at <= b for a, b in off):
+        heard_at = float(firsts[0]["t"])
+        late = heard_at - due_at + float(firsts[0]["tick_s"])
+        if any(a <= heard_at and due_at <= b for a, b in off):  # a stop between due and said
             after_restart.append(late)
         else:
             running.append(late)

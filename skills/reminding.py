@@ -69,7 +69,7 @@ def lapse_outcome(lapse: Lapsed, notify: Sequence[Contact], now: datetime) -> Ha
         "notify": [_contact(c) for c in notify],
     }  # fmt: skip
     data = {"occurrence": dose.id, "due": due, "why": lapse.reason, "name": dose.name}
-    off = lapse.reason == DEVICE_OFF
+    off = lapse.reason == DEVICE_OFF and not lapse.said  # never said: 我当时没能提醒您
     values = {"time": dose.due.isoformat(), "medicine": dose.name, "what": dose.name}
     if dose.kind == MEDICINE:
         fields.update(event="missed", medicine=dose.name, at=now.isoformat(timespec="seconds"))
