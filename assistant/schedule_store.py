@@ -199,10 +199,11 @@ def _private(path: Path, mode: int) -> None:
 def _plain(path: Path) -> Any:
     """The file's data as JSON values (dates as ISO text), to be checked again on reading."""
     try:
-        data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, YAMLError) as err:  # checked just before: a race
-        raise ScheduleError([f"{path}: cannot be read again ({err})"]) from err
-    return json.loads(json.dumps(data, default=_iso))
+        data = YAML(typ="safe").load(path.read_text(encoding="utf-8-sig"))
+        return json.loads(json.dumps(data, default=_iso))
+    except (OSError, UnicodeDecodeError, YAMLError, ValueError, TypeError) as err:
+        # it passed the checks just before: changed in between, or a value YAML reads oddly
+        raise ScheduleError([f"{path}: cannot be read again ({err}): save it again"]) from err
 
 
 def _iso(value: object) -> str:
