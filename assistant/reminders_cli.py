@@ -204,6 +204,11 @@ def _copy_atomically(source: Path, target: Path) -> None:
         out.flush()
         os.fsync(out.fileno())
     os.replace(temporary, target)
+    folder = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)  # the rename itself survives a power cut
+    finally:
+        os.close(folder)
 
 
 def _describe(schedule: Schedule) -> str:
