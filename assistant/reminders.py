@@ -35,7 +35,7 @@ from zoneinfo import ZoneInfo
 
 from assistant.occurrences import INACTIVITY, MEDICINE, Occurrence, Planner, VoiceReminder
 from assistant.schedule import Reminding, Schedule
-from assistant.storage import Database, dumps, transaction
+from assistant.storage import Database, dumps, get_value, put_value, transaction
 
 _LOGGER = logging.getLogger(__name__)
 DUE, SOUNDING, OVERDUE, DONE = "due", "sounding", "overdue", "done"
@@ -225,7 +225,8 @@ class Reminders:
 
     def heard(self) -> None:
         """The elder said something (for the inactivity alert)."""
-        _set(self._db, LAST_HEARD, str(self._clock()))
+        with self._db.connect() as conn, transaction(conn):
+            put_value(conn, LAST_HEARD, str(self._clock()))
 
     def occurrences_on(
         self, day: datetime, kinds: tuple[str, ...] = (MEDICINE,)
@@ -277,7 +278,7 @@ class Reminders:
 
     def _plan(self, now: float) -> None:
         with self._db.connect() as conn, transaction(conn):
-            stored = _get(conn, PLANNED_UNTIL)
+            stored = get_value(conn, PLANNED_UNTIL)
             since = float(stored) if stored else now - 60.0 * self.reminding.late_fire_min
             if now - since > MAX_CATCH_UP_S:
                 _LOGGER.warning("the device was off (or its clock moved) for %.0f h: "
@@ -290,7 +291,7 @@ class Reminders:
                 start, end = self._local(since), self._local(now)
                 for occurrence in self._planner.between(start, end):
                     self._insert(conn, occurrence, now)
-                _put(conn, PLANNED_UNTIL, str(now))
+                put_value(conn, PLANNED_UNTIL, str(now))
         after = self._planner.next_after(self._local(max(now, since)))
         self._next_plan = after.timestamp() if after else None
         self._next_row = 0.0
@@ -333,7 +334,7 @@ class Reminders:
         rows = conn.execute(
             "SELECT * FROM occurrences WHERE state = ? ORDER BY due_at, id", (OVERDUE,)
         ).fetchall()
-        heard = _get(conn, LAST_HEARD)
+        heard = get_value(conn, LAST_HEARD)
         return [Lapsed(_occurrence(r, self._tz), str(r["reason"]), int(r["sayings"]),
                        float(heard) if heard else None, r["first_said_at"] is not None)
                 for r in rows]  # fmt: skip
@@ -345,7 +346,7 @@ class Reminders:
             "SELECT id, due_at FROM occurrences WHERE kind = ? AND state = ? AND next_at <= ?",
             (INACTIVITY, DUE, now),
         ).fetchall()
-        heard = float(_get(conn, LAST_HEARD) or 0.0)
+        heard = float(get_value(conn, LAST_HEARD) or 0.0)
         for row in rows:
             active = heard >= self._day_start(float(row["due_at"]))
             conn.execute(
@@ -434,21 +435,3 @@ def _next_open(conn: sqlite3.Connection) -> float | None:
         "SELECT MIN(next_at) FROM occurrences WHERE state IN (?, ?, ?)", (DUE, SOUNDING, OVERDUE)
     ).fetchone()[0]
     return float(value) if value is not None else None
-
-
-def _get(conn: sqlite3.Connection, name: str) -> str | None:
-    row = conn.execute("SELECT value FROM state WHERE name = ?", (name,)).fetchone()
-    return str(row[0]) if row else None
-
-
-def _put(conn: sqlite3.Connection, name: str, value: str) -> None:
-    conn.execute(
-        "INSERT INTO state (name, value) VALUES (?, ?)"
-        " ON CONFLICT(name) DO UPDATE SET value = excluded.value",
-        (name, value),
-    )
-
-
-def _set(db: Database, name: str, value: str) -> None:
-    with db.connect() as conn, transaction(conn):
-        _put(conn, name, value)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import sqlite3
 import stat
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -26,7 +25,7 @@ from assistant.errors import ScheduleError
 from assistant.reminders import PLANNED_UNTIL
 from assistant.schedule import EMPTY, Schedule
 from assistant.schedule_file import load_schedule_file, parse_schedule
-from assistant.storage import Database, dumps, transaction
+from assistant.storage import Database, dumps, get_value, put_value, transaction
 
 _LOGGER = logging.getLogger(__name__)
 GOOD_COPY = "schedule.good"
@@ -156,7 +155,7 @@ class ScheduleStore:
         value = {"origin": origin, "version": number, "installed_at": now, "where": where,
                  "data": data}  # fmt: skip
         with self._db.connect() as conn, transaction(conn):
-            _put(conn, GOOD_COPY, dumps(value))
+            put_value(conn, GOOD_COPY, dumps(value))
             # reminders are owed from now on, even if XiaoAn stops before its first tick
             since = now - 60.0 * schedule.reminding.late_fire_min
             conn.execute(
@@ -169,20 +168,11 @@ class ScheduleStore:
 
     def _value(self, name: str) -> str | None:
         with self._db.connect() as conn:
-            row = conn.execute("SELECT value FROM state WHERE name = ?", (name,)).fetchone()
-        return str(row[0]) if row else None
+            return get_value(conn, name)
 
     def _put(self, name: str, value: str) -> None:
         with self._db.connect() as conn, transaction(conn):
-            _put(conn, name, value)
-
-
-def _put(conn: sqlite3.Connection, name: str, value: str) -> None:
-    conn.execute(
-        "INSERT INTO state (name, value) VALUES (?, ?)"
-        " ON CONFLICT(name) DO UPDATE SET value = excluded.value",
-        (name, value),
-    )
+            put_value(conn, name, value)
 
 
 def _private(path: Path, mode: int) -> None:

@@ -16,7 +16,7 @@ from assistant.occurrences import Occurrence, VoiceReminder
 from assistant.outbox import DELIVERED, PENDING, Outbox
 from assistant.reminders import Reminders, Sounding
 from assistant.schedule import Reminding
-from assistant.storage import Database, transaction
+from assistant.storage import Database, get_value, put_value, transaction
 from skills.base import Alarm, Booking
 
 EMERGENCY_WINDOW_S = 3600.0
@@ -136,14 +136,9 @@ class DeviceState:
     def value(self, name: str) -> str | None:
         """A small remembered value."""
         with self._db.connect() as conn:
-            row = conn.execute("SELECT value FROM state WHERE name = ?", (name,)).fetchone()
-        return str(row[0]) if row else None
+            return get_value(conn, name)
 
     def set_value(self, name: str, value: str) -> None:
         """Remember a small value."""
         with self._db.connect() as conn, transaction(conn):
-            conn.execute(
-                "INSERT INTO state (name, value) VALUES (?, ?)"
-                " ON CONFLICT(name) DO UPDATE SET value = excluded.value",
-                (name, value),
-            )
+            put_value(conn, name, value)

@@ -151,6 +151,21 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     conn.execute("COMMIT")
 
 
+def get_value(conn: sqlite3.Connection, name: str) -> str | None:
+    """A small value of the ``state`` table (None: never set)."""
+    row = conn.execute("SELECT value FROM state WHERE name = ?", (name,)).fetchone()
+    return str(row[0]) if row else None
+
+
+def put_value(conn: sqlite3.Connection, name: str, value: str) -> None:
+    """Set a small value of the ``state`` table (inside the caller's transaction)."""
+    conn.execute(
+        "INSERT INTO state (name, value) VALUES (?, ?)"
+        " ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+        (name, value),
+    )
+
+
 def dumps(value: Any) -> str:
     """JSON as stored: UTF-8 text, keys sorted (so equal values store equal text)."""
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
