@@ -45,8 +45,10 @@ class Record:
     settles: str = ""
     """The id of the reminder occurrence this record settles (a dose taken or missed, a
     check-in answered): it is marked done, with ``kind`` as its outcome, in the same
-    transaction, so a reminder is never settled without its record, nor recorded twice.
-    A dose settled as missed may be settled again as taken (taken late)."""
+    transaction, so a reminder is never settled without its record, nor recorded twice."""
+    overrides: tuple[str, ...] = ()
+    """Outcomes of an occurrence already done that this record replaces (a dose taken
+    late replaces ``medicine_missed``)."""
 
 
 @dataclass(frozen=True)
@@ -232,12 +234,12 @@ def _insert_records(
             "INSERT INTO records (kind, at, data, outbox_key) VALUES (?, ?, ?, ?)",
             (record.kind, now, dumps(dict(record.data)), key),
         )
-        if record.settles:  # a dose reported missed and then taken late is taken
+        if record.settles:
+            marks = ",".join("?" * len(record.overrides))
             conn.execute(
                 "UPDATE occurrences SET state = 'done', outcome = ?, resolved_at = ?"
-                " WHERE id = ? AND (state != 'done' OR (outcome = 'medicine_missed'"
-                " AND ? = 'medicine_taken'))",
-                (record.kind, now, record.settles, record.kind),
+                f" WHERE id = ? AND (state != 'done' OR outcome IN ({marks}))",
+                (record.kind, now, record.settles, *record.overrides),
             )
 
 

@@ -61,7 +61,8 @@ class MedicineSkill(Skill):
         names = list(dict.fromkeys(d.name for d in doses)) or ([said] if said else [])
         records = tuple(
             Record(TAKEN, {"medicine": d.name, "at": at, "occurrence": d.id,
-                           "due": d.due.isoformat(timespec="minutes")}, settles=d.id)
+                           "due": d.due.isoformat(timespec="minutes")}, settles=d.id,
+                   overrides=("medicine_missed",))  # taken late, after it was reported missed
             for d in doses
         ) or (Record(TAKEN, {"medicine": said, "at": at}),)  # fmt: skip
         fields: dict[str, Any] = {"event": "taken", "medicine": "、".join(names), "at": at}
