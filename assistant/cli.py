@@ -19,7 +19,7 @@ import typer
 
 from assistant import __version__, reminders_cli
 from assistant.app import build
-from assistant.config import LANGUAGES, Settings, load_settings
+from assistant.config import LANGUAGES, Settings, load_settings, parse_moment
 from assistant.errors import AssistantError, ConfigError
 from assistant.runner import Events, run_text
 from intents import IntentParser, ParseResult
@@ -51,15 +51,7 @@ def _settings_with(settings: Settings, lang: str | None) -> Settings:
 
 
 def _now(value: str | None, settings: Settings) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError as err:
-        raise ConfigError(
-            f"--now `{value}` is not an ISO 8601 time: write e.g. 2026-11-22T10:00:00+08:00"
-        ) from err
-    return moment if moment.tzinfo else moment.replace(tzinfo=settings.tz)
+    return None if value is None else parse_moment(value, settings.tz)
 
 
 def _lines(stream: TextIO) -> Iterator[str]:

@@ -13,6 +13,7 @@ import re
 import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -320,6 +321,17 @@ def _line_of(data: Any, key: object) -> int:
         return int(data.lc.key(key)[0]) + 1
     except (AttributeError, KeyError, TypeError):
         return 0
+
+
+def parse_moment(value: str, tz: ZoneInfo, option: str = "--now") -> datetime:
+    """An ISO 8601 time given on the command line; without an offset, in ``tz``."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as err:
+        raise ConfigError(
+            f"{option} `{value}` is not an ISO 8601 time: write e.g. 2026-11-22T10:00:00+08:00"
+        ) from err
+    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 
 
 def _check(name: str, value: str, where: str) -> None:

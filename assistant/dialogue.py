@@ -137,7 +137,7 @@ class Dialogue:
         self._announced: set[str] = set()
         """Emergency keys whose missing acknowledgement was already said."""
         self._tick_error = ""
-        """The last storage error ``tick`` logged (logged once, not five times a second)."""
+        """The last storage error ``tick`` logged (``_tick_failed``)."""
         self._address_from_schedule()
 
     @property
@@ -189,10 +189,15 @@ class Dialogue:
         try:
             out = self._emergency_overdue(now)
         except StorageError as err:  # said when the elder next speaks; the loop must go on
-            if str(err) != self._tick_error:
-                _LOGGER.warning("cannot check the emergency's acknowledgement: %s", err)
-            self._tick_error, out = str(err), []
-        return [*out, *self._question_overdue(now), *self.remind()]
+            self._tick_failed("cannot check the emergency's acknowledgement", err)
+            out = []
+        return [*out, *self._question_overdue(now), *self._remind(now)]
+
+    def _tick_failed(self, what: str, err: StorageError) -> None:
+        """Log a storage error of ``tick`` once, not five times a second."""
+        if str(err) != self._tick_error:
+            _LOGGER.warning("%s: %s", what, err)
+        self._tick_error = str(err)
 
     def _question_overdue(self, now: datetime) -> list[Say]:
         pending = self._open
@@ -206,18 +211,15 @@ class Dialogue:
         question = self._replies.say(pending.outcome.reply, now)
         return [self._remember(Say(pending.outcome.reply.key, again + question))]
 
-    def remind(self) -> list[Say]:
+    def _remind(self, now: datetime) -> list[Say]:
         """The reminder schedule's turn: relay what lapsed, say what is due when free."""
-        now = self._now()
         try:
             if self._schedules.refresh(self._clock()):
                 self._reminders.reload()
                 self._address_from_schedule()
             events = self._reminders.tick(self._free)
         except StorageError as err:
-            if str(err) != self._tick_error:
-                _LOGGER.warning("cannot look at the reminders: %s", err)
-            self._tick_error = str(err)
+            self._tick_failed("cannot look at the reminders", err)
             return []
         says: list[Say] = []
         for event in events:

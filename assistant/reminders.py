@@ -102,12 +102,13 @@ class Reminders:
         self._clock = clock
         self._tz = tz
         self._schedule_of = schedule
-        self._schedule = schedule()
-        self._planner = Planner(self._schedule, self.voice_reminders(), tz)
+        self._schedule = Schedule()
+        self._planner = Planner(self._schedule, (), tz)
         self._next_plan: float | None = 0.0
         """When the planner next has something to insert (None: never)."""
         self._next_row: float | None = 0.0
         """When an open row next needs attention (None: no open row)."""
+        self.reload()
         self._last_now = float("-inf")
         if resay:
             self._after_a_stop()
@@ -240,8 +241,7 @@ class Reminders:
             rows = conn.execute(
                 f"SELECT id, state, outcome FROM occurrences WHERE id IN ({marks})", ids
             ).fetchall()
-        known = {r["id"]: r["outcome"] or ("missed" if r["state"] == OVERDUE else r["state"])
-                 for r in rows}  # fmt: skip
+        known = {r["id"]: _outcome(r) for r in rows}
         return [(o, known.get(o.id, "planned")) for o in planned]
 
     def planned(self, after: datetime, within_s: float) -> list[Occurrence]:
@@ -259,7 +259,7 @@ class Reminders:
         for row in rows:
             occurrence = _occurrence(row, self._tz)
             said = row["first_said_at"]
-            outcome = row["outcome"] or ("missed" if row["state"] == OVERDUE else row["state"])
+            outcome = _outcome(row)
             resolved = row["resolved_at"] if row["outcome"] == "medicine_taken" else None
             late = float(resolved) - float(row["due_at"]) if resolved else None
             out.append({"due": occurrence.due.isoformat(), "kind": occurrence.kind,
@@ -271,8 +271,7 @@ class Reminders:
 
     def upcoming(self, after: datetime, within_s: float) -> list[Occurrence]:
         """Medicine occurrences due in ``(after, after + within_s]``, earliest first."""
-        found = self._planner.between(after, after + timedelta(seconds=within_s))
-        return sorted((o for o in found if o.kind == MEDICINE), key=lambda o: o.due)
+        return [o for o in self.planned(after, within_s) if o.kind == MEDICINE]
 
     # --- planning -------------------------------------------------------------------
 
@@ -412,6 +411,12 @@ class Reminders:
 
     def _local(self, stamp: float) -> datetime:
         return datetime.fromtimestamp(stamp, self._tz)
+
+
+def _outcome(row: sqlite3.Row) -> str:
+    """What became of an occurrence: the settling record's kind, ``missed`` while it waits
+    to be reported, else its state (due, sounding)."""
+    return str(row["outcome"] or ("missed" if row["state"] == OVERDUE else row["state"]))
 
 
 def _occurrence(row: sqlite3.Row, tz: ZoneInfo) -> Occurrence:

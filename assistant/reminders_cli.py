@@ -21,7 +21,7 @@ from typing import Annotated, Any
 import typer
 
 from assistant import phrasing
-from assistant.config import Paths, Settings, load_settings
+from assistant.config import Paths, Settings, load_settings, parse_moment
 from assistant.errors import ConfigError
 from assistant.occurrences import Occurrence
 from assistant.reminders import Reminders
@@ -182,15 +182,7 @@ def _reminders(settings: Settings, paths: Paths, schedule: Schedule | None) -> R
 
 
 def _moment(text: str | None, settings: Settings) -> datetime:
-    if text is None:
-        return datetime.now(settings.tz)
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError as err:
-        raise ConfigError(
-            f"--now `{text}` is not an ISO 8601 time: write e.g. 2026-12-01T08:00:00+08:00"
-        ) from err
-    return moment if moment.tzinfo else moment.replace(tzinfo=settings.tz)
+    return datetime.now(settings.tz) if text is None else parse_moment(text, settings.tz)
 
 
 def _copy_atomically(source: Path, target: Path) -> None:

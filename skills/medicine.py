@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from assistant.occurrences import MEDICINE, Occurrence
+from assistant.occurrences import MEDICINE, Occurrence, VoiceReminder
 from assistant.outbox import Record
 from skills.base import (
     AddReminder,
@@ -202,7 +202,7 @@ class MedicineSkill(Skill):
         )
 
 
-def _live(request: SkillRequest) -> list[Any]:
+def _live(request: SkillRequest) -> list[VoiceReminder]:
     """Voice reminders that can still fire (a one-off in the past is over)."""
     now = request.ctx.now
     return [r for r in request.ctx.state.voice_reminders() if not in_past(r.spec, now)]

@@ -17,8 +17,8 @@ from assistant.outbox import Record
 from assistant.reminders import DEVICE_OFF, Lapsed, Prompt, Sounding
 from assistant.schedule import Contact
 from skills.base import Handled, Outcome, Outgoing, Reply, Snooze, WaitReminder
+from skills.medicine import MEDICINE_PRIORITY
 
-MEDICINE_PRIORITY = 6
 CHECKIN_PRIORITY = 3
 INACTIVITY_PRIORITY = 2
 """No word from the elder all morning may mean a fall: before bookings and meals."""
