@@ -53,7 +53,7 @@ class ChaosResult:
     seconds: float
 
 
-class _Lines:
+class PipeLines:
     """Lines from a pipe, with a timeout, without threads."""
 
     def __init__(self, stream: IO[bytes]) -> None:
@@ -86,7 +86,7 @@ def platform_process(workdir: Path) -> Iterator[str]:
     )  # fmt: skip
     try:
         assert proc.stdout is not None
-        line = _Lines(proc.stdout).next(30.0) or ""
+        line = PipeLines(proc.stdout).next(30.0) or ""
         if not line.startswith("listening on "):
             raise RuntimeError(f"the platform did not start: {line!r}")
         yield line.removeprefix("listening on ").strip()
@@ -156,7 +156,7 @@ def _feed(
 ) -> set[str]:
     sent: set[str] = set()
     proc = _start(env, linger_s=120.0)
-    lines = _Lines(proc.stdout)  # type: ignore[arg-type]
+    lines = PipeLines(proc.stdout)  # type: ignore[arg-type]
     for index, value in enumerate(values):
         assert proc.stdin is not None
         proc.stdin.write(f"血压{value}\n".encode())
@@ -170,7 +170,7 @@ def _feed(
             proc.send_signal(signal.SIGKILL)
             proc.wait(10)
             proc = _start(env, linger_s=120.0)
-            lines = _Lines(proc.stdout)  # type: ignore[arg-type]
+            lines = PipeLines(proc.stdout)  # type: ignore[arg-type]
     assert proc.stdin is not None
     proc.stdin.close()  # --linger: it keeps sending until nothing is pending
     proc.wait(180)

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bench.chaos import _Lines
+from bench.chaos import PipeLines
 
 TZ = ZoneInfo("Asia/Shanghai")
 TICK_S = 0.2
@@ -154,7 +154,7 @@ def _run_child(
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     assert proc.stdout is not None
-    lines, last = _Lines(proc.stdout), start
+    lines, last = PipeLines(proc.stdout), start
     while True:
         wait = 120.0 if deadline is None else deadline - time.monotonic()
         line = lines.next(wait) if wait > 0 else None
