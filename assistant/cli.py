@@ -17,7 +17,7 @@ from typing import Annotated, TextIO
 
 import typer
 
-from assistant import __version__, reminders_cli
+from assistant import __version__, models_cli, reminders_cli
 from assistant.app import build
 from assistant.config import LANGUAGES, Settings, load_settings, parse_moment
 from assistant.errors import AssistantError, ConfigError
@@ -33,6 +33,7 @@ app = typer.Typer(
 )
 
 app.add_typer(reminders_cli.app, name="reminders")
+app.add_typer(models_cli.app, name="models")
 
 LangOption = Annotated[
     str | None, typer.Option("--lang", help="Language: zh or en (default: the configured one).")

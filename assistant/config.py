@@ -126,6 +126,49 @@ class Settings:
     schedule_poll_s: float = 600.0
     """Seconds between two looks at the platform's schedule (``schedule_source: platform``)."""
 
+    audio_input: str = ""
+    """Microphone: a device index or part of its name; empty: the system's default input."""
+
+    audio_output: str = ""
+    """Speaker: a device index or part of its name; empty: the system's default output."""
+
+    model_dir: str = ""
+    """A Vosk model folder to use instead of the installed model of the language
+    (``$XIAOAN_HOME/models/<lang>``); also ``--model DIR``."""
+
+    wake_phrase: str = ""
+    """The wake phrase; empty: the language's default (小安小安; ``hello assistant``)."""
+
+    wake_threshold: float = 0.6
+    """Least confidence (0–1) of the wake phrase's words before XiaoAn wakes."""
+
+    wake_repeats: int = 2
+    """Consecutive partial results (about 0.1 s each) that must hold the wake phrase."""
+
+    wake_refractory_s: float = 2.0
+    """Seconds after waking (and after XiaoAn spoke) in which the wake phrase is ignored."""
+
+    speech_end_ms: int = 300
+    """Trailing silence that ends an utterance (milliseconds)."""
+
+    vad_threshold: float = 0.5
+    """Probability (0–1) of speech above which a 32 ms window counts as speech."""
+
+    max_utterance_s: float = 15.0
+    """Longest utterance; listening stops there (seconds)."""
+
+    no_speech_timeout_s: float = 6.0
+    """After waking, how long XiaoAn waits for speech to begin (seconds)."""
+
+    second_pass: bool = True
+    """When nothing was understood, decode again restricted to the intent sentences' words."""
+
+    speech_rate: int = 140
+    """Speaking rate in words per minute (espeak-ng's own default is 175)."""
+
+    earcon: bool = True
+    """Play a short tone when XiaoAn starts listening."""
+
     @property
     def tz(self) -> ZoneInfo:
         """The timezone as a ``ZoneInfo``."""
@@ -197,10 +240,33 @@ def _check_positive(value: str) -> str | None:
     return None if number > 0 else "write a number above 0"
 
 
+def _check_fraction(value: str) -> str | None:
+    try:
+        number = float(value)
+    except ValueError:
+        return "write a number between 0 and 1, e.g. 0.5"
+    return None if 0 < number < 1 else "write a number between 0 and 1, e.g. 0.5"
+
+
+def _check_count(value: str) -> str | None:
+    return None if value.isdigit() and int(value) > 0 else "write a whole number above 0, e.g. 2"
+
+
+def _check_bool(value: str) -> str | None:
+    return None if value.lower() in _BOOLS else "write true or false"
+
+
+def _check_rate(value: str) -> str | None:
+    ok = value.isdigit() and 60 <= int(value) <= 300
+    return None if ok else "write words per minute between 60 and 300, e.g. 140"
+
+
 def _check_days(value: str) -> str | None:
     return None if value.isdigit() and int(value) > 0 else "write a whole number of days, e.g. 30"
 
 
+_BOOLS = {"true": True, "yes": True, "on": True, "1": True,
+          "false": False, "no": False, "off": False, "0": False}  # fmt: skip
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 _HEX = re.compile(r"[0-9a-fA-F]{32,}")
 _DEVICE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -220,6 +286,16 @@ _CHECKS: dict[str, Callable[[str], str | None]] = {
     "retention_days": _check_days,
     "schedule_source": _check_schedule_source,
     "schedule_poll_s": _check_positive,
+    "wake_threshold": _check_fraction,
+    "wake_repeats": _check_count,
+    "wake_refractory_s": _check_positive,
+    "speech_end_ms": _check_count,
+    "vad_threshold": _check_fraction,
+    "max_utterance_s": _check_positive,
+    "no_speech_timeout_s": _check_positive,
+    "second_pass": _check_bool,
+    "speech_rate": _check_rate,
+    "earcon": _check_bool,
 }
 _SECRETS = frozenset({"device_secret"})
 """Settings that never come from the site file (which is not 0600): environment or file."""
@@ -270,12 +346,15 @@ def read_secret(path: Path) -> str:
 
 
 def _typed(values: Mapping[str, str]) -> dict[str, Any]:
-    """Checked strings converted to each field's type (str, int or float)."""
+    """Checked strings converted to each field's type (str, int, float or bool)."""
     types = {f.name: f.type for f in fields(Settings)}
     out: dict[str, Any] = {}
     for name, value in values.items():
         kind = types[name]
-        out[name] = int(value) if kind == "int" else float(value) if kind == "float" else value
+        if kind == "bool":
+            out[name] = _BOOLS[value.lower()]
+        else:
+            out[name] = int(value) if kind == "int" else float(value) if kind == "float" else value
     return out
 
 

@@ -7,7 +7,9 @@
     │   └── ScheduleError     a reminder schedule has mistakes (each with file and line)
     ├── IntentDataError       the sentence data shipped with the package is broken (exit 3)
     ├── ResponseDataError     the reply texts shipped with the package are broken (exit 3)
-    └── StorageError          the local database cannot be opened or written (exit 4)
+    ├── StorageError          the local database cannot be opened or written (exit 4)
+    ├── ModelError            a speech model is missing, partial, corrupt or not installable (exit 5)
+    └── AudioDeviceError      no microphone or speaker, or the one configured is gone (exit 6)
 
 Third-party errors are translated into these at the boundary; ``assert`` is used only for
 programmer mistakes. Every message names the file (and line, when there is one) and the fix.
@@ -55,3 +57,18 @@ class StorageError(AssistantError):
     """The local database (``$XIAOAN_HOME/data/xiaoan.db``) cannot be opened or written."""
 
     exit_code = 4
+
+
+class ModelError(AssistantError):
+    """A speech model folder is missing, partial or corrupt, or cannot be installed.
+
+    The message names the folder (or archive) and the fix, e.g. ``assistant models install zh``.
+    """
+
+    exit_code = 5
+
+
+class AudioDeviceError(AssistantError):
+    """There is no audio input or output device, or the configured one cannot be opened."""
+
+    exit_code = 6
