@@ -37,6 +37,9 @@ class Assistant:
     outbox: Outbox
     relays: tuple[Relay, ...]
     reminders: Reminders
+    state: DeviceState
+    """What the device remembers (the speech volume among it)."""
+    parser: IntentParser
     schedule_sync: ScheduleSync | None = None
     """Fetches the platform's schedule (``schedule_source: platform``)."""
 
@@ -104,4 +107,4 @@ def build(
     if settings.schedule_source == "platform":
         sync = ScheduleSync(client_for(settings, clock=clock), schedules,
                             settings.schedule_poll_s, clock)  # fmt: skip
-    return Assistant(dialogue, outbox, relays, reminders, sync)
+    return Assistant(dialogue, outbox, relays, reminders, state, parser, sync)

@@ -13,17 +13,21 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated, TextIO
 
 import typer
 
-from assistant import __version__, models_cli, reminders_cli
+from assistant import __version__, audio_cli, models_cli, reminders_cli
 from assistant.app import build
-from assistant.config import LANGUAGES, Settings, load_settings, parse_moment
-from assistant.errors import AssistantError, ConfigError
+from assistant.config import LANGUAGES, Paths, Settings, load_settings, parse_moment
+from assistant.errors import AssistantError, AudioDeviceError, ConfigError, ModelError
 from assistant.runner import Events, run_text
+from audio.model_store import resolve_model
+from audio.sources import AudioSource, Microphone, WavSource
 from intents import IntentParser, ParseResult
 
+_LOGGER = logging.getLogger(__name__)
 app = typer.Typer(
     name="assistant",
     help="XiaoAn (小安): an offline voice assistant for elders. Technician commands.",
@@ -93,13 +97,30 @@ def parse(
     as_json: Annotated[
         bool, typer.Option("--json", help="One JSON object per utterance (the contract).")
     ] = False,
+    audio: Annotated[
+        bool, typer.Option("--audio", help="The arguments are WAV files: transcribe, then parse.")
+    ] = False,
+    model: ModelOption = "",
 ) -> None:
     """Understand utterances: print the intent and slots of each."""
     settings = _settings(lang)
     moment = _now(now, settings)
     parser = IntentParser.load(settings.lang, settings.tz)
+    if audio:
+        _, paths = load_settings()
+        files = [Path(t) for t in text or []]
+        results = audio_cli.transcribe_files(files, settings, paths, model, parser)
+        audio_cli.print_results(results, as_json)
+        return
     utterances = text if text else _lines(sys.stdin)
     _emit((parser.parse(u, moment) for u in utterances), as_json)
+
+
+ModelOption = Annotated[
+    str,
+    typer.Option("--model", help="A Vosk model folder (default: the installed model of the "
+                 "language, or XIAOAN_MODEL_DIR).", show_default=False),
+]  # fmt: skip
 
 
 @app.command()
@@ -107,12 +128,22 @@ def run(
     lang: LangOption = None,
     text_mode: Annotated[
         bool,
-        typer.Option(
-            "--text",
-            help="Type utterances instead of speaking. Until the audio pipeline lands, "
-            "text mode is the only mode.",
-        ),
+        typer.Option("--text", help="Type utterances instead of speaking (no microphone)."),
     ] = False,
+    audio: Annotated[
+        Path | None,
+        typer.Option("--audio", help="A WAV recording plays the microphone's part.",
+                     dir_okay=False),
+    ] = None,
+    replies: Annotated[
+        Path | None,
+        typer.Option("--replies", help="With --audio: write the spoken replies into this WAV "
+                     "file instead of playing them.", dir_okay=False),
+    ] = None,
+    realtime: Annotated[
+        bool, typer.Option("--realtime", help="With --audio: replay the file in real time.")
+    ] = False,
+    model: ModelOption = "",
     as_json: Annotated[
         bool,
         typer.Option("--json", help="One JSON object per reply: key, text, urgent, emphasis."),
@@ -126,11 +157,46 @@ def run(
         ),
     ] = 0.0,
 ) -> None:
-    """Start the assistant. Text mode: type what the elder would say, read the reply."""
-    del text_mode  # speech input arrives with the audio pipeline
+    """Start the assistant: microphone → wake word → listen → understand → act → speak.
+
+    Without a microphone (or with --text) it runs in text mode: type what the elder would
+    say, read the reply. In audio mode, pressing Enter wakes XiaoAn like the wake phrase.
+    """
     settings, paths = load_settings()
     settings = _settings_with(settings, lang)
     logging.getLogger().setLevel(settings.log_level.upper())
+    if audio is not None:
+        source: AudioSource = WavSource(audio, realtime=realtime)
+        audio_cli.run_voice(settings, paths, source, sys.stdout, as_json, model, replies,
+                            linger_s=linger)  # fmt: skip
+        return
+    microphone = None if text_mode else _microphone_or_text(settings, paths, model)
+    if microphone is not None:
+        lines = _lines(sys.stdin) if sys.stdin.isatty() else ()
+        audio_cli.run_voice(settings, paths, microphone, sys.stdout, as_json, model,
+                            lines=lines)  # fmt: skip
+        return
+    _run_text(settings, paths, as_json, linger)
+
+
+def _microphone_or_text(settings: Settings, paths: Paths, model: str) -> Microphone | None:
+    """The microphone, or None (text mode) when there is none, or no model at a terminal."""
+    try:
+        microphone = Microphone(settings.audio_input)
+    except AudioDeviceError as err:
+        _LOGGER.warning("%s: running in text mode", err)
+        return None
+    if sys.stdin.isatty():
+        try:
+            resolve_model(paths.models_dir, settings.lang, model or settings.model_dir)
+        except ModelError as err:
+            _LOGGER.warning("%s: running in text mode", err)
+            microphone.close()
+            return None
+    return microphone
+
+
+def _run_text(settings: Settings, paths: Paths, as_json: bool, linger: float) -> None:
     events = Events()
     assistant = build(settings, paths, events.relay)
     interactive = sys.stdin.isatty()
@@ -146,6 +212,21 @@ def run(
         )  # fmt: skip
     finally:
         assistant.stop()
+
+
+@app.command()
+def transcribe(
+    files: Annotated[list[Path], typer.Argument(help="WAV recordings.", dir_okay=False)],
+    lang: LangOption = None,
+    model: ModelOption = "",
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per file: text and timings.")
+    ] = False,
+) -> None:
+    """Print what the speech recogniser hears in each WAV file (with timings in --json)."""
+    settings = _settings(lang)
+    _, paths = load_settings()
+    audio_cli.print_results(audio_cli.transcribe_files(files, settings, paths, model), as_json)
 
 
 @app.command(

@@ -27,35 +27,46 @@ TICK_S = 0.2
 
 
 @dataclass(frozen=True)
-class _Line:
+class Line:
+    """A line typed on stdin."""
+
     text: str
 
 
 @dataclass(frozen=True)
-class _End:
-    pass
+class End:
+    """Stdin ended."""
 
 
-_Item = _Line | _End | RelayEvent
+@dataclass(frozen=True)
+class WakeRequest:
+    """A button (or a keypress) woke XiaoAn: listen without the wake phrase."""
+
+
+Item = Line | End | WakeRequest | RelayEvent
 
 
 class Events:
     """The queue the loop reads; the senders' callback puts their events on it."""
 
     def __init__(self) -> None:
-        self.queue: queue.Queue[_Item] = queue.Queue()
+        self.queue: queue.Queue[Item] = queue.Queue()
 
     def relay(self, event: RelayEvent) -> None:
         """The senders' ``on_event`` callback."""
         self.queue.put(event)
+
+    def wake(self) -> None:
+        """The hook for a physical button (any thread): listen as if woken by voice."""
+        self.queue.put(WakeRequest())
 
     def feed(self, lines: Iterable[str]) -> threading.Thread:
         """Read ``lines`` in a thread of their own (stdin blocks)."""
 
         def read() -> None:
             for line in lines:
-                self.queue.put(_Line(line))
-            self.queue.put(_End())
+                self.queue.put(Line(line))
+            self.queue.put(End())
 
         thread = threading.Thread(target=read, name="stdin", daemon=True)
         thread.start()
@@ -74,7 +85,7 @@ def run_text(
     clock: Callable[[], float] = time.monotonic,
 ) -> None:
     """Run the loop until the input ends (and, with ``linger_s``, the outbox is empty)."""
-    write = _writer(out, as_json, prompt, label)
+    write = writer(out, as_json, prompt, label)
     dialogue = assistant.dialogue
     events.feed(lines)
     if prompt:
@@ -83,17 +94,17 @@ def run_text(
     ended_at: float | None = None
     while True:
         try:
-            item: _Item | None = events.queue.get(timeout=TICK_S)
+            item: Item | None = events.queue.get(timeout=TICK_S)
         except queue.Empty:
             item = None
         says = dialogue.tick()
-        if isinstance(item, _Line):
+        if isinstance(item, Line):
             says += dialogue.hear(item.text)
-        elif isinstance(item, _End):
+        elif isinstance(item, End):
             ended_at = clock()
-        elif item is not None:
+        elif item is not None and not isinstance(item, WakeRequest):
             says += dialogue.on_relay(item)
-        write(says, isinstance(item, _Line))
+        write(says, isinstance(item, Line))
         if ended_at is not None and (
             clock() - ended_at >= linger_s or not assistant.outbox.counts()["pending"]
         ):
@@ -109,13 +120,14 @@ def _drain(events: Events, dialogue: Dialogue) -> list[Say]:
             item = events.queue.get_nowait()
         except queue.Empty:
             return says
-        if not isinstance(item, _Line | _End):
+        if not isinstance(item, Line | End | WakeRequest):
             says += dialogue.on_relay(item)
 
 
-def _writer(
-    out: TextIO, as_json: bool, prompt: str, label: str
+def writer(
+    out: TextIO, as_json: bool, prompt: str = "", label: str = "小安："
 ) -> Callable[[list[Say], bool], None]:
+    """Prints replies as ``小安：…`` lines or JSON objects (then the prompt again)."""
     def write(says: list[Say], answered: bool) -> None:
         for say in says:
             if as_json:

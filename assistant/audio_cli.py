@@ -1,0 +1,122 @@
+"""The audio verbs: ``run`` with a microphone or a recording, ``transcribe``, ``parse --audio``.
+
+Each prints what it heard as one JSON object per line with ``--json``
+(``{"file", "text", "audio_s", "decode_s", "rtf", ...}``). A missing, partial or corrupt
+model is a ``ModelError`` (exit 5) naming the folder and the fix; no microphone is an
+``AudioDeviceError`` (exit 6), or text mode for ``assistant run``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, TextIO
+
+from assistant.app import build
+from assistant.config import Paths, Settings
+from assistant.runner import Events, writer
+from assistant.voice_app import model_for, recognizer_for, sentence_words, stages_for
+from assistant.voice_loop import Heard, VoiceLoop
+from audio.chunks import wav_chunks
+from audio.devices import AudioOutput, Speaker, WavRecorder
+from audio.recognizer import Transcript, VoskRecognizer, best_transcript
+from audio.sources import AudioSource
+from audio.vosk_model import VoskModel
+from intents import IntentParser
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def run_voice(
+    settings: Settings,
+    paths: Paths,
+    source: AudioSource,
+    out: TextIO,
+    as_json: bool,
+    model_dir: str = "",
+    replies: Path | None = None,
+    lines: Iterable[str] = (),
+    linger_s: float = 0.0,
+) -> None:
+    """Run the speaker's loop on ``source`` until it ends (a microphone never does)."""
+    events = Events()
+    assistant = build(settings, paths, events.relay)
+    model = model_for(settings, paths, model_dir)
+    output: AudioOutput = WavRecorder(replies) if replies else Speaker(settings.audio_output)
+    stages = stages_for(settings, model, assistant.parser, source, output)
+    write = writer(out, as_json, label="小安：" if settings.lang == "zh" else "XiaoAn: ")
+    loop = VoiceLoop(assistant, stages, settings, events, on_say=lambda says: write(says, False),
+                     on_heard=_log_heard)  # fmt: skip
+    events.feed(lines)
+    assistant.start()
+    try:
+        loop.run(linger_s)
+    finally:
+        assistant.stop()
+        stages.voice.close()
+        source.close()
+        if isinstance(output, WavRecorder):
+            output.close()
+
+
+def _log_heard(heard: Heard) -> None:
+    latency = "-"
+    if heard.first_audio_ms is not None:
+        latency = f"{heard.first_audio_ms - heard.ended.at_ms:.0f} ms"
+    _LOGGER.info("Utterance ended (%s); first reply audio after %s", heard.ended.reason, latency)
+
+
+def transcribe_files(
+    files: list[Path],
+    settings: Settings,
+    paths: Paths,
+    model_dir: str,
+    parser: IntentParser | None = None,
+) -> Iterable[dict[str, Any]]:
+    """One result per file: text and timings (and, with a parser, the intent)."""
+    model = model_for(settings, paths, model_dir)
+    words = sentence_words(model, parser) if parser else []
+    recognizer = recognizer_for(model, words)
+    for path in files:
+        transcript = _transcribe(recognizer, path, parser)
+        result: dict[str, Any] = {"file": str(path), **_timings(transcript, model)}
+        if parser is not None:
+            result.update(parser.parse(transcript.text).to_json())
+            result["text"] = transcript.text
+        yield result
+
+
+def _transcribe(
+    recognizer: VoskRecognizer, path: Path, parser: IntentParser | None
+) -> Transcript:
+    recognizer.begin()
+    for chunk in wav_chunks(path):
+        recognizer.accept(chunk)
+    understands: Callable[[str], bool] = (
+        (lambda text: parser.parse(text).intent != "unknown") if parser else (lambda text: True)
+    )
+    return best_transcript(recognizer, understands, parser is not None)
+
+
+def _timings(transcript: Transcript, model: VoskModel) -> dict[str, Any]:
+    rtf = transcript.decode_s / transcript.audio_s if transcript.audio_s else 0.0
+    return {"text": transcript.text, "audio_s": round(transcript.audio_s, 3),
+            "decode_s": round(transcript.decode_s, 3), "rtf": round(rtf, 3),
+            "finish_s": round(transcript.finish_s, 3), "second_pass": transcript.restricted,
+            "model": str(model.folder), "load_s": round(model.load_s, 2)}  # fmt: skip
+
+
+def print_results(
+    results: Iterable[dict[str, Any]], as_json: bool, out: TextIO = sys.stdout
+) -> None:
+    """JSON lines, or ``FILE: text`` lines."""
+    for result in results:
+        if as_json:
+            out.write(json.dumps(result, ensure_ascii=False) + "\n")
+        else:
+            intent = f"  → {result['intent']}" if "intent" in result else ""
+            out.write(f"{result['file']}: {result['text']}{intent}\n")
+        out.flush()

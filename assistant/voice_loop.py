@@ -1,0 +1,249 @@
+"""The speaker's loop: microphone → wake → listen → understand → act → speak.
+
+States (transitions only in ``_enter``, each logged at DEBUG)::
+
+    WAITING ──wake phrase, button or Enter──► LISTENING (earcon)
+    LISTENING ──end of speech──► THINKING ──replies──► SPEAKING
+    LISTENING ──no speech──► WAITING
+    SPEAKING ──the dialogue expects an answer──► LISTENING (no wake phrase needed)
+    SPEAKING ──otherwise──► WAITING
+    WAITING ──a reminder, news from the platform──► SPEAKING
+
+One thread owns the dialogue: audio chunks, the senders' events, stdin lines and the
+passing of time all reach it here. What the dialogue says while the elder is speaking
+waits until XiaoAn answered. Audio captured while XiaoAn speaks is dropped, so it never
+hears itself. No audio is kept once an utterance was understood.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+
+from assistant.app import Assistant
+from assistant.config import Settings
+from assistant.dialogue import Say
+from assistant.runner import TICK_S, End, Events, Line, WakeRequest
+from audio.chunks import AudioChunk, tone
+from audio.devices import AudioOutput
+from audio.recognizer import Recognizer, Transcript, best_transcript
+from audio.sources import AudioSource
+from audio.speech_end import NoSpeech, SpeechEnd, SpeechEnded
+from audio.speech_out import Voice, delivery
+from audio.wake import WakeWord
+
+_LOGGER = logging.getLogger(__name__)
+EARCON_HZ, EARCON_MS = 880.0, 120
+RECENT_CHUNKS = 20
+"""Audio kept while waiting (2 s), so a request said in the wake phrase's breath is heard."""
+
+
+class Phase(Enum):
+    """Where the loop is."""
+
+    WAITING = "waiting"
+    LISTENING = "listening"
+    THINKING = "thinking"
+    SPEAKING = "speaking"
+
+
+@dataclass(frozen=True)
+class Stages:
+    """The audio stages the loop drives (each built once)."""
+
+    source: AudioSource
+    output: AudioOutput
+    wake: WakeWord | None
+    """None: only the button or Enter wakes XiaoAn."""
+    end: SpeechEnd
+    recognizer: Recognizer
+    voice: Voice
+
+
+@dataclass(frozen=True)
+class Heard:
+    """One utterance, for the log and the benchmark (no audio, no words at INFO)."""
+
+    transcript: Transcript
+    ended: SpeechEnded
+    replies: int
+    first_audio_ms: float | None
+    """When the first reply began to play (monotonic milliseconds), if there was one."""
+
+
+class VoiceLoop:
+    """Runs the stages and the dialogue until the source ends (or forever, with a mic)."""
+
+    def __init__(
+        self,
+        assistant: Assistant,
+        stages: Stages,
+        settings: Settings,
+        events: Events,
+        on_say: Callable[[list[Say]], None] = lambda says: None,
+        on_heard: Callable[[Heard], None] = lambda heard: None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._assistant = assistant
+        self._dialogue = assistant.dialogue
+        self._stages = stages
+        self._settings = settings
+        self._events = events
+        self._on_say = on_say
+        self._on_heard = on_heard
+        self._monotonic = monotonic
+        self._phase = Phase.WAITING
+        self._recent: deque[AudioChunk] = deque(maxlen=RECENT_CHUNKS)
+        self._held: list[Say] = []
+        self._last_tick = float("-inf")
+        self._source_ms = 0
+        """The end of the last chunk read, on the source's timeline."""
+        self._earcon = tone(EARCON_HZ, EARCON_MS)
+
+    @property
+    def phase(self) -> Phase:
+        """Where the loop is."""
+        return self._phase
+
+    def run(self, linger_s: float = 0.0) -> None:
+        """Loop until the source has ended and (for up to ``linger_s``) nothing is pending."""
+        source = self._stages.source
+        ended_at: float | None = None
+        while True:
+            chunk = source.read()
+            if chunk is not None:
+                self._source_ms = chunk.end_ms
+                self._on_chunk(chunk)
+            self._handle_events()
+            self._tick()
+            if source.ended and self._phase is Phase.WAITING:
+                ended_at = self._monotonic() if ended_at is None else ended_at
+                pending = self._assistant.outbox.counts()["pending"]
+                if not pending or self._monotonic() - ended_at >= linger_s:
+                    return
+
+    def _enter(self, phase: Phase, why: str) -> None:
+        _LOGGER.debug("%s → %s (%s)", self._phase.value, phase.value, why)
+        self._phase = phase
+
+    def _on_chunk(self, chunk: AudioChunk) -> None:
+        if self._phase is Phase.WAITING:
+            self._recent.append(chunk)
+            woken = self._stages.wake.process(chunk) if self._stages.wake else None
+            if woken is not None:
+                self._listen(woken.at_ms, "wake phrase")
+        elif self._phase is Phase.LISTENING:
+            self._hear_chunk(chunk)
+
+    def _listen(self, from_ms: int, why: str) -> None:
+        """Start an utterance at ``from_ms``; audio already captured after it is used."""
+        self._enter(Phase.LISTENING, why)
+        if self._settings.earcon:
+            self._stages.output.play(self._earcon)
+        self._stages.recognizer.begin()
+        self._stages.end.start(from_ms)
+        recent, self._recent = list(self._recent), deque(maxlen=RECENT_CHUNKS)
+        for chunk in recent:
+            part = _after(chunk, from_ms)
+            if part is not None and self._phase is Phase.LISTENING:
+                self._hear_chunk(part)
+
+    def _hear_chunk(self, chunk: AudioChunk) -> None:
+        self._stages.recognizer.accept(chunk)
+        event = self._stages.end.process(chunk)
+        if isinstance(event, SpeechEnded):
+            self._understand(event)
+        elif isinstance(event, NoSpeech):
+            _LOGGER.info("No speech after waking")
+            self._stages.recognizer.finish()
+            self._back_to_waiting("no speech")
+
+    def _understand(self, ended: SpeechEnded) -> None:
+        self._enter(Phase.THINKING, ended.reason)
+        parser = self._assistant.parser
+        transcript = best_transcript(
+            self._stages.recognizer,
+            lambda text: parser.parse(text).intent != "unknown",
+            self._settings.second_pass,
+        )
+        which = "second pass" if transcript.restricted else "first pass"
+        _LOGGER.info("Heard %.1f s of speech, decoded in %.2f s (%s)",
+                     transcript.audio_s, transcript.decode_s, which)  # fmt: skip
+        _LOGGER.debug("Heard: %s", transcript.text)
+        says = self._dialogue.hear(transcript.text)
+        first_audio = self._speak(says + self._held)
+        self._held = []
+        self._on_heard(Heard(transcript, ended, len(says), first_audio))
+        if self._dialogue.expects_answer:
+            self._listen(self._source_ms, "a question is open")
+        else:
+            self._back_to_waiting("answered")
+
+    def _back_to_waiting(self, why: str) -> None:
+        if self._stages.wake is not None:
+            self._stages.wake.reset()
+        self._enter(Phase.WAITING, why)
+
+    def _speak(self, says: list[Say]) -> float | None:
+        """Say the replies; when the first one began (monotonic ms)."""
+        if not says:
+            return None
+        self._on_say(says)
+        previous, self._phase = self._phase, Phase.SPEAKING
+        volume = self._assistant.state.volume()
+        first: float | None = None
+        for say in says:
+            how = delivery(self._settings.speech_rate, volume, say.emphasis)
+            audio = self._stages.voice.synthesize(say.text, how)
+            first = self._monotonic() * 1000 if first is None else first
+            self._stages.output.play(audio)
+        self._stages.source.flush()
+        self._recent.clear()
+        self._phase = previous
+        return first
+
+    def _handle_events(self) -> None:
+        while True:
+            try:
+                item = self._events.queue.get_nowait()
+            except queue.Empty:
+                return
+            if isinstance(item, WakeRequest) or (isinstance(item, Line) and not item.text):
+                if self._phase is Phase.WAITING:
+                    self._listen(self._source_ms, "button")
+            elif isinstance(item, Line):
+                self._say_or_hold(self._dialogue.hear(item.text))
+            elif not isinstance(item, End):
+                self._say_or_hold(self._dialogue.on_relay(item))
+
+    def _tick(self) -> None:
+        now = self._monotonic()
+        if now - self._last_tick < TICK_S:
+            return
+        self._last_tick = now
+        self._say_or_hold(self._dialogue.tick())
+
+    def _say_or_hold(self, says: list[Say]) -> None:
+        if not says:
+            return
+        if self._phase is not Phase.WAITING:
+            self._held += says
+            return
+        self._speak(says)
+        if self._dialogue.expects_answer:
+            self._listen(self._source_ms, "a question is open")
+
+
+def _after(chunk: AudioChunk, from_ms: int) -> AudioChunk | None:
+    """The part of ``chunk`` after ``from_ms`` (None if none)."""
+    if chunk.end_ms <= from_ms:
+        return None
+    if chunk.timestamp_ms >= from_ms:
+        return chunk
+    skip = (from_ms - chunk.timestamp_ms) * chunk.rate // 1000 * chunk.width
+    return AudioChunk(chunk.rate, chunk.width, chunk.channels, chunk.audio[skip:], from_ms)

@@ -1,0 +1,117 @@
+"""Audio devices by name or index, and the speaker: the one seam to the sound hardware.
+
+``sounddevice`` needs the PortAudio library; without it, or without a matching device, an
+``AudioDeviceError`` says what to install or which device names exist. ``AudioOutput``
+is what the loop plays replies on: the ``Speaker``, or a ``WavRecorder`` (tests,
+``assistant run --audio FILE.wav --replies OUT.wav``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Protocol
+
+from assistant.errors import AudioDeviceError
+from audio.chunks import AudioChunk, ChunkConverter, join, silence, write_wav
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def sounddevice() -> ModuleType:
+    """The ``sounddevice`` module (imported late: it loads PortAudio)."""
+    try:
+        import sounddevice as sd
+    except OSError as err:
+        raise AudioDeviceError(
+            f"PortAudio is missing ({err}): install it with `sudo apt-get install libportaudio2`"
+        ) from err
+    module: ModuleType = sd
+    return module
+
+
+def find_device(spec: str, kind: str) -> tuple[int, dict[str, Any]]:
+    """The ``input`` or ``output`` device named by index or part of its name ("": default)."""
+    sd = sounddevice()
+    devices = [dict(d) for d in sd.query_devices()]
+    channels = "max_input_channels" if kind == "input" else "max_output_channels"
+    usable = [(i, d) for i, d in enumerate(devices) if int(d.get(channels, 0)) > 0]
+    what = "microphone" if kind == "input" else "speaker"
+    if not usable:
+        raise AudioDeviceError(
+            f"no {what} found: plug one in (USB), check `arecord -l` / `aplay -l`; "
+            "`assistant run --text` works without one"
+        )
+    if not spec:
+        default = sd.default.device[0 if kind == "input" else 1]
+        for i, d in usable:
+            if i == default:
+                return i, d
+        return usable[0]
+    for i, d in usable:
+        if (spec.isdigit() and i == int(spec)) or spec.lower() in str(d.get("name", "")).lower():
+            return i, d
+    names = "; ".join(f"{i} {d.get('name')}" for i, d in usable)
+    raise AudioDeviceError(
+        f"no {what} matches audio_{kind} `{spec}`: set it to one of these (index or part "
+        f"of the name): {names}"
+    )
+
+
+class AudioOutput(Protocol):
+    """Where replies are played; ``play`` returns once the audio was played."""
+
+    def play(self, chunk: AudioChunk) -> None:
+        """Play one piece of audio to its end."""
+
+
+class Speaker:
+    """The output device through ``sounddevice`` (opened per reply: a lost device recovers)."""
+
+    def __init__(self, device: str = "") -> None:
+        self._spec = device
+        index, info = find_device(device, "output")
+        self._index = index
+        self.name = str(info.get("name", index))
+
+    def play(self, chunk: AudioChunk) -> None:
+        """Play and wait; a device error is logged, and the reply is lost, not the loop."""
+        sd = sounddevice()
+        try:
+            sd.play(_as_array(chunk), chunk.rate, device=self._index, blocking=True)
+        except (sd.PortAudioError, ValueError) as err:
+            _LOGGER.warning("speaker %s failed (%s): trying to re-open it", self.name, err)
+            try:
+                self._index = find_device(self._spec, "output")[0]
+            except AudioDeviceError as lost:
+                _LOGGER.warning("%s", lost)
+
+
+def _as_array(chunk: AudioChunk) -> Any:
+    import numpy as np
+
+    return np.frombuffer(chunk.audio, dtype=np.int16)
+
+
+class WavRecorder:
+    """Writes every reply into one WAV file (with a short pause between), in memory until
+    ``close``; ``started`` holds the monotonic time each reply began to be played."""
+
+    def __init__(self, path: Path, clock: Callable[[], float] = time.monotonic) -> None:
+        self.path = path
+        self._clock = clock
+        self._converter = ChunkConverter()
+        self._pieces: list[AudioChunk] = []
+        self.started: list[float] = []
+
+    def play(self, chunk: AudioChunk) -> None:
+        """Keep the audio (converted to 16 kHz) and note when it began."""
+        self.started.append(self._clock())
+        self._pieces += [self._converter.convert(chunk), silence(200)]
+
+    def close(self) -> None:
+        """Write the file."""
+        write_wav(self.path, join(self._pieces))
