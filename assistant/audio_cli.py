@@ -89,9 +89,7 @@ def transcribe_files(
         yield result
 
 
-def _transcribe(
-    recognizer: VoskRecognizer, path: Path, parser: IntentParser | None
-) -> Transcript:
+def _transcribe(recognizer: VoskRecognizer, path: Path, parser: IntentParser | None) -> Transcript:
     recognizer.begin()
     for chunk in wav_chunks(path):
         recognizer.accept(chunk)

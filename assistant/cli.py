@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import stat
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
@@ -132,13 +134,18 @@ def run(
     ] = False,
     audio: Annotated[
         Path | None,
-        typer.Option("--audio", help="A WAV recording plays the microphone's part.",
-                     dir_okay=False),
+        typer.Option(
+            "--audio", help="A WAV recording plays the microphone's part.", dir_okay=False
+        ),
     ] = None,
     replies: Annotated[
         Path | None,
-        typer.Option("--replies", help="With --audio: write the spoken replies into this WAV "
-                     "file instead of playing them.", dir_okay=False),
+        typer.Option(
+            "--replies",
+            help="With --audio: write the spoken replies into this WAV "
+            "file instead of playing them.",
+            dir_okay=False,
+        ),
     ] = None,
     realtime: Annotated[
         bool, typer.Option("--realtime", help="With --audio: replay the file in real time.")
@@ -159,8 +166,9 @@ def run(
 ) -> None:
     """Start the assistant: microphone → wake word → listen → understand → act → speak.
 
-    Without a microphone (or with --text) it runs in text mode: type what the elder would
-    say, read the reply. In audio mode, pressing Enter wakes XiaoAn like the wake phrase.
+    Without a microphone, with --text, or with utterances piped to stdin, it runs in text
+    mode: type what the elder would say, read the reply. In audio mode at a terminal,
+    pressing Enter wakes XiaoAn like the wake phrase, and a typed line is heard as said.
     """
     settings, paths = load_settings()
     settings = _settings_with(settings, lang)
@@ -170,13 +178,23 @@ def run(
         audio_cli.run_voice(settings, paths, source, sys.stdout, as_json, model, replies,
                             linger_s=linger)  # fmt: skip
         return
-    microphone = None if text_mode else _microphone_or_text(settings, paths, model)
+    piped = _piped(sys.stdin)  # utterances given on stdin: text mode
+    microphone = None if text_mode or piped else _microphone_or_text(settings, paths, model)
     if microphone is not None:
         lines = _lines(sys.stdin) if sys.stdin.isatty() else ()
         audio_cli.run_voice(settings, paths, microphone, sys.stdout, as_json, model,
                             lines=lines)  # fmt: skip
         return
     _run_text(settings, paths, as_json, linger)
+
+
+def _piped(stream: TextIO) -> bool:
+    """Whether stdin is a pipe or a file (not a terminal, not /dev/null)."""
+    try:
+        mode = os.fstat(stream.fileno()).st_mode
+    except (OSError, ValueError, AttributeError):
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISREG(mode)
 
 
 def _microphone_or_text(settings: Settings, paths: Paths, model: str) -> Microphone | None:

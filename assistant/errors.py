@@ -8,7 +8,7 @@
     ├── IntentDataError       the sentence data shipped with the package is broken (exit 3)
     ├── ResponseDataError     the reply texts shipped with the package are broken (exit 3)
     ├── StorageError          the local database cannot be opened or written (exit 4)
-    ├── ModelError            a speech model is missing, partial, corrupt or not installable (exit 5)
+    ├── ModelError            a speech model is missing, partial, corrupt or uninstallable (exit 5)
     └── AudioDeviceError      no microphone or speaker, or the one configured is gone (exit 6)
 
 Third-party errors are translated into these at the boundary; ``assert`` is used only for

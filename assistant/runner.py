@@ -128,6 +128,7 @@ def writer(
     out: TextIO, as_json: bool, prompt: str = "", label: str = "小安："
 ) -> Callable[[list[Say], bool], None]:
     """Prints replies as ``小安：…`` lines or JSON objects (then the prompt again)."""
+
     def write(says: list[Say], answered: bool) -> None:
         for say in says:
             if as_json:

@@ -34,7 +34,7 @@ from audio.devices import AudioOutput
 from audio.recognizer import Recognizer, Transcript, best_transcript
 from audio.sources import AudioSource
 from audio.speech_end import NoSpeech, SpeechEnd, SpeechEnded
-from audio.speech_out import Voice, delivery
+from audio.speech_out import SpeechOutError, Voice, delivery
 from audio.wake import WakeWord
 
 _LOGGER = logging.getLogger(__name__)
@@ -113,6 +113,7 @@ class VoiceLoop:
     def run(self, linger_s: float = 0.0) -> None:
         """Loop until the source has ended and (for up to ``linger_s``) nothing is pending."""
         source = self._stages.source
+        self._warm_up()
         ended_at: float | None = None
         while True:
             chunk = source.read()
@@ -126,6 +127,14 @@ class VoiceLoop:
                 pending = self._assistant.outbox.counts()["pending"]
                 if not pending or self._monotonic() - ended_at >= linger_s:
                     return
+
+    def _warm_up(self) -> None:
+        """The first parse and the first synthesis build lazy tables (about 0.2 s): do them
+        now, not while the elder waits for the first answer."""
+        self._assistant.parser.parse(
+            "现在几点了" if self._settings.lang == "zh" else "what time is it"
+        )
+        self._stages.voice.synthesize("好", delivery(self._settings.speech_rate, 1))
 
     def _enter(self, phase: Phase, why: str) -> None:
         _LOGGER.debug("%s → %s (%s)", self._phase.value, phase.value, why)
@@ -197,11 +206,17 @@ class VoiceLoop:
         previous, self._phase = self._phase, Phase.SPEAKING
         volume = self._assistant.state.volume()
         first: float | None = None
+        voice = self._stages.voice
         for say in says:
             how = delivery(self._settings.speech_rate, volume, say.emphasis)
-            audio = self._stages.voice.synthesize(say.text, how)
-            first = self._monotonic() * 1000 if first is None else first
-            self._stages.output.play(audio)
+            for sentence in voice.sentences(say.text):
+                try:
+                    audio = voice.synthesize(sentence, how)
+                except SpeechOutError as err:
+                    _LOGGER.error("reply %s not spoken: %s", say.key, err)
+                    break
+                first = self._monotonic() * 1000 if first is None else first
+                self._stages.output.play(audio)
         self._stages.source.flush()
         self._recent.clear()
         self._phase = previous

@@ -33,9 +33,11 @@ def sounddevice() -> ModuleType:
     return module
 
 
-def find_device(spec: str, kind: str) -> tuple[int, dict[str, Any]]:
+def find_device(
+    spec: str, kind: str, backend: ModuleType | None = None
+) -> tuple[int, dict[str, Any]]:
     """The ``input`` or ``output`` device named by index or part of its name ("": default)."""
-    sd = sounddevice()
+    sd = backend or sounddevice()
     devices = [dict(d) for d in sd.query_devices()]
     channels = "max_input_channels" if kind == "input" else "max_output_channels"
     usable = [(i, d) for i, d in enumerate(devices) if int(d.get(channels, 0)) > 0]

@@ -14,6 +14,7 @@ import queue
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Protocol
 
 from assistant.errors import AudioDeviceError
@@ -104,11 +105,25 @@ class WavSource:
 
 
 class Microphone:
-    """The capture device, 16-bit mono, at 16 kHz or else its own rate (resampled)."""
+    """The capture device, 16-bit mono, at 16 kHz or else its own rate (resampled).
 
-    def __init__(self, device: str = "", clock: Callable[[], float] = time.monotonic) -> None:
+    ``backend`` is the ``sounddevice`` module (the one seam to the hardware; tests pass a
+    stand-in), ``wait_s`` how long ``read`` waits for audio, ``sleep`` how it pauses
+    between attempts to re-open a lost device."""
+
+    def __init__(
+        self,
+        device: str = "",
+        clock: Callable[[], float] = time.monotonic,
+        backend: ModuleType | None = None,
+        wait_s: float = CHUNK_MS / 1000 * 2,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self._spec = device
         self._clock = clock
+        self._sd = backend or sounddevice()
+        self._wait_s = wait_s
+        self._sleep = sleep
         self._queue: queue.Queue[tuple[bytes, float]] = queue.Queue()
         self._stream: Any = None
         self._rate = RATE
@@ -125,8 +140,8 @@ class Microphone:
         return False
 
     def _open(self) -> None:
-        sd = sounddevice()
-        index, info = find_device(self._spec, "input")
+        sd = self._sd
+        index, info = find_device(self._spec, "input", sd)
         self.name = str(info.get("name", index))
         for rate in dict.fromkeys((RATE, int(info.get("default_samplerate") or RATE))):
             try:
@@ -159,7 +174,7 @@ class Microphone:
             self._reopen()
             return None
         try:
-            data, captured_at = self._queue.get(timeout=CHUNK_MS / 1000 * 2)
+            data, captured_at = self._queue.get(timeout=self._wait_s)
         except queue.Empty:
             if self._clock() - self._last_audio > LOST_AFTER_S:
                 self._lost(f"no audio for {LOST_AFTER_S:.0f} s")
@@ -178,7 +193,7 @@ class Microphone:
     def _reopen(self) -> None:
         now = self._clock()
         if now < self._next_try:
-            time.sleep(min(0.2, self._next_try - now))
+            self._sleep(min(0.2, self._next_try - now))
             return
         self._next_try = now + REOPEN_EVERY_S
         try:
@@ -204,7 +219,7 @@ class Microphone:
         stream, self._stream = self._stream, None
         if stream is None:
             return
-        sd = sounddevice()
+        sd = self._sd
         try:
             stream.stop()
             stream.close()

@@ -18,6 +18,9 @@ WINDOW_BYTES = WINDOW_SAMPLES * WIDTH
 WINDOW_MS = WINDOW_SAMPLES * 1000 / RATE
 MIN_SPEECH_WINDOWS = 2
 """Speech begins after this many speech windows in a row (64 ms): a click is not speech."""
+MIN_UTTERANCE_MS = 250
+"""Speech shorter than this, then a pause, is not a request (the wake phrase's tail, a
+cough): listening goes on until the request begins or the no-speech timeout."""
 
 SpeechProbability = Callable[[bytes], float]
 """One 512-sample window of 16 kHz 16-bit mono in, the probability of speech out."""
@@ -118,6 +121,9 @@ class SpeechEnd:
                 return NoSpeech(round(end_ms))
             return None
         if end_ms - self._last_speech >= policy.speech_end_ms:
+            if self._last_speech - (self._speech_from or 0.0) < MIN_UTTERANCE_MS:
+                self._speech_from = self._last_speech = None
+                return None
             return SpeechEnded(round(self._last_speech), round(end_ms), "silence")
         if end_ms - self._started_ms >= policy.max_utterance_s * 1000:
             return SpeechEnded(round(self._last_speech), round(end_ms), "max_length")

@@ -13,20 +13,26 @@ import contextlib
 import io
 import logging
 import os
+import re
 import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import AudioDeviceError
+from assistant.errors import AssistantError, AudioDeviceError
 from audio.chunks import AudioChunk, read_wav
 
 _LOGGER = logging.getLogger(__name__)
 VOICES = {"zh": "cmn", "en": "en-us"}
 """espeak-ng voice of each language."""
-VOLUME_NORMAL = 7
-"""The volume setting that is espeak-ng's normal loudness."""
+ATTEMPTS = 3
+_WORD = re.compile(r"\w")
+_SENTENCE_END = re.compile(r"(?<=[。！？!?])\s*|(?<=[.])\s+")
+
+
+class SpeechOutError(AssistantError):
+    """espeak-ng gave no audio for a reply (the loop logs it and goes on)."""
 
 
 @dataclass(frozen=True)
@@ -40,8 +46,10 @@ class Delivery:
 
 
 def delivery(rate: int, volume: int, emphasis: int = 0) -> Delivery:
-    """Rate and loudness for the elder's volume (1–10) and a reminder's emphasis (0–3)."""
-    loud = volume / VOLUME_NORMAL * (1 + 0.15 * emphasis)
+    """Rate and loudness for the elder's volume (1–10) and a reminder's emphasis (0–3).
+
+    Loud by default: the usual volume 7 is 1.3 times espeak-ng's normal amplitude."""
+    loud = (0.4 + 0.13 * volume) * (1 + 0.15 * emphasis)
     return Delivery(round(rate * (1 - 0.08 * emphasis)), min(2.0, round(loud, 2)))
 
 
@@ -55,20 +63,37 @@ class Voice:
         os.chmod(self._dir, 0o700)
         self._lock = threading.Lock()
 
+    def sentences(self, text: str) -> list[str]:
+        """The reply cut after each sentence's end mark, so the first plays sooner."""
+        out: list[str] = []
+        for part in (p.strip() for p in _SENTENCE_END.split(text)):
+            if out and not _WORD.search(part):  # a closing quote or bracket on its own
+                out[-1] += part
+            elif part:
+                out.append(part)
+        return out or [text]
+
     def synthesize(self, text: str, how: Delivery) -> AudioChunk:
-        """The reply as audio (16 kHz mono 16-bit)."""
+        """The reply as audio (16 kHz mono 16-bit); ``SpeechOutError`` if none came."""
         path = self._dir / "reply.wav"
-        with self._lock, contextlib.redirect_stdout(io.StringIO()):  # pyttsx3 prints "saved"
-            engine = self._engine
+        with self._lock:
+            for _ in range(ATTEMPTS):  # pyttsx3's loop now and then returns before writing
+                self._write(text, how, path)
+                if path.exists():
+                    try:
+                        return read_wav(path, whole=True)
+                    finally:
+                        path.unlink(missing_ok=True)
+        raise SpeechOutError(f"espeak-ng produced no audio for a reply of {len(text)} characters")
+
+    def _write(self, text: str, how: Delivery, path: Path) -> None:
+        engine = self._engine
+        with contextlib.redirect_stdout(io.StringIO()):  # pyttsx3 prints "Audio saved to …"
             engine.setProperty("voice", self._voice)
             engine.setProperty("rate", how.rate)
             engine.setProperty("volume", how.volume)
             engine.save_to_file(text, str(path))
             engine.runAndWait()
-            try:
-                return read_wav(path)
-            finally:
-                path.unlink(missing_ok=True)
 
     def close(self) -> None:
         """Remove the private working folder."""

@@ -26,6 +26,8 @@ from audio.vosk_model import UNKNOWN, VoskModel
 
 _LOGGER = logging.getLogger(__name__)
 DEFAULT_PHRASES = {"zh": "小安小安", "en": "hello assistant"}
+FEED_MS = 100
+"""Audio gathered before each decoding step (one partial result per step)."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class WakeWord:
         self._base_ms: int | None = None
         self._hits = 0
         self._quiet_until_ms = -1
+        self._pending: list[AudioChunk] = []
 
     @property
     def grammar(self) -> list[str]:
@@ -87,6 +90,7 @@ class WakeWord:
         self._recognizer.Reset()
         self._base_ms = None
         self._hits = 0
+        self._pending = []
 
     def hold(self, until_ms: int) -> None:
         """Ignore the phrase until ``until_ms`` (XiaoAn is speaking, or just woke)."""
@@ -96,7 +100,12 @@ class WakeWord:
         """Take one chunk; ``Woken`` if the phrase was said."""
         if self._base_ms is None:
             self._base_ms = chunk.timestamp_ms
-        if self._recognizer.AcceptWaveform(chunk.audio):
+        self._pending.append(chunk)
+        if sum(c.seconds for c in self._pending) * 1000 < FEED_MS - 1:
+            return None
+        audio = b"".join(c.audio for c in self._pending)
+        self._pending = []
+        if self._recognizer.AcceptWaveform(audio):
             self._hits = 0
             return self._judged(self._recognizer.Result(), chunk)
         partial = json.loads(self._recognizer.PartialResult()).get("partial", "")

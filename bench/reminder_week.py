@@ -121,8 +121,10 @@ def run_week(
     off: list[tuple[float, float]] = []
     clock, done, killed = start, False, 0
     while not done:
-        deadline = time.monotonic() + rng.uniform(0.3, 2.5) if killed < kills else None
-        last, done = _run_child(home, clock, finish, rng.randrange(1 << 30), deadline, prompts)
+        kill_at = None  # a random simulated moment, spread over what is left of the week
+        if killed < kills:
+            kill_at = clock + rng.uniform(0.0, 2 * (finish - clock) / (kills - killed + 1))
+        last, done = _run_child(home, clock, finish, rng.randrange(1 << 30), kill_at, prompts)
         if not done:
             killed += 1
             gap = _time_off(rng)
@@ -143,11 +145,13 @@ def _time_off(rng: random.Random) -> float:
 
 
 def _run_child(
-    home: Path, start: float, finish: float, seed: int, deadline: float | None,
+    home: Path, start: float, finish: float, seed: int, kill_at: float | None,
     prompts: list[dict[str, Any]],
 ) -> tuple[float, bool]:  # fmt: skip
-    """One life of the child; returns the last simulated time it announced and whether it
-    finished (False: it was killed)."""
+    """One life of the child, killed once its simulated clock reaches ``kill_at`` (while it
+    acts on that moment); returns the last simulated time it announced and whether it
+    finished (False: it was killed). Kill moments are simulated times, so a faster or
+    slower machine makes the same number of kills."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "bench.reminder_week", str(home), repr(start), repr(finish),
          str(seed)],
@@ -156,19 +160,18 @@ def _run_child(
     assert proc.stdout is not None
     lines, last = PipeLines(proc.stdout), start
     while True:
-        wait = 120.0 if deadline is None else deadline - time.monotonic()
-        line = lines.next(wait) if wait > 0 else None
+        line = lines.next(120.0)
         if line is None:
-            if deadline is not None and time.monotonic() >= deadline:
-                proc.kill()
-                proc.wait(30)
-                return last, False
             proc.wait(60)
             return last, proc.returncode == 0
         event = json.loads(line)
         last = max(last, float(event["t"]))
         if "prompt" in event or "snoozed" in event:
             prompts.append(event)
+        if kill_at is not None and last >= kill_at:
+            proc.kill()
+            proc.wait(30)
+            return last, False
 
 
 def _analyse(

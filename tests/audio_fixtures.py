@@ -38,7 +38,7 @@ def speech(text: str, voice: str = "ko", folder: Path | None = None) -> AudioChu
     return trim(read_wav(path))
 
 
-def trim(chunk: AudioChunk, floor: int = 300) -> AudioChunk:
+def trim(chunk: AudioChunk, floor: int = 100) -> AudioChunk:
     """Without leading and trailing near-silence (espeak-ng pads its output)."""
     samples = memoryview(chunk.audio).cast("h")
     loud = [i for i in range(len(samples)) if abs(samples[i]) > floor]

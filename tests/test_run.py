@@ -14,7 +14,7 @@ from bench.chaos import admin, assistant_env, platform_process
 
 def _run(env: dict[str, str], stdin: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "assistant", "run", "--json", *args],
+        [sys.executable, "-m", "assistant", "run", "--text", "--json", *args],
         input=stdin, capture_output=True, text=True, env=env, timeout=120, check=False,
     )  # fmt: skip
 

@@ -1,0 +1,250 @@
+"""Bringing a model's files in: a download (streamed, resumable), a zip unpacked safely, or a
+folder copied (a technician's USB stick).
+
+``fetch`` downloads into a ``.part`` file with explicit timeouts and resumes it with an HTTP
+Range request. ``unpack`` writes a zip archive or a folder into an empty folder: a single top
+folder (``vosk-model-small-cn-0.22/``) is unwrapped, paths leaving the folder and symbolic
+links are refused, the zip's CRC-32 is checked, and for a pinned model every name and size
+is checked before a byte is written. Hashing and the decision belong to ``model_store``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import stat
+import zipfile
+import zlib
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import IO
+
+import requests
+import urllib3
+
+from assistant.errors import ModelError
+from audio.model_files import (
+    RECORD,
+    FileProblem,
+    ModelEntry,
+    safe_relative,
+    sha256_of,
+    size_problems,
+)
+
+_LOGGER = logging.getLogger(__name__)
+_CHUNK = 1 << 20
+_NET_CHUNK = 1 << 16
+_JUNK = frozenset({".DS_Store", "__MACOSX", "Thumbs.db"})
+"""Files other systems leave on a stick or in a zip; never part of a model."""
+
+Progress = Callable[[int, int | None], None]
+"""Called with (bytes so far, total bytes or None) while downloading."""
+
+
+def fetch(url: str, part: Path, progress: Progress | None, timeout: tuple[float, float]) -> None:
+    """Download ``url`` into ``part``, resuming what ``part`` already holds."""
+    part.parent.mkdir(parents=True, exist_ok=True)
+    have = part.stat().st_size if part.exists() else 0
+    headers = {"Accept-Encoding": "identity"} | ({"Range": f"bytes={have}-"} if have else {})
+    try:
+        with (
+            requests.Session() as session,
+            session.get(url, headers=headers, stream=True, timeout=timeout) as response,
+        ):
+            if response.status_code == 416:
+                _complete(response, have, part)
+                return
+            response.raise_for_status()
+            offset = _offset(response, have, part)
+            _LOGGER.info("Downloading %s from byte %d", url, offset)
+            _write(response, part, offset, progress)
+    except requests.HTTPError as err:
+        raise ModelError(
+            f"{url}: the server answered {err.response.status_code} {err.response.reason}: "
+            "check the URL (--url names a mirror) or try again later"
+        ) from err
+    except (requests.RequestException, urllib3.exceptions.HTTPError) as err:
+        kept = part.stat().st_size if part.exists() else 0
+        raise ModelError(
+            f"the download of {url} failed ({err}): {kept} bytes are kept in {part}; "
+            "run the same command again to resume"
+        ) from err
+
+
+def _complete(response: requests.Response, have: int, part: Path) -> None:
+    """A 416 answer: the ``.part`` file holds the whole archive, or more than it (deleted)."""
+    total = response.headers.get("Content-Range", "").rpartition("/")[2]
+    if not (total.isdigit() and int(total) == have):
+        part.unlink()
+        raise ModelError(
+            f"{response.url}: the partial download {part} does not fit the archive on the "
+            "server: it was deleted; run the same command again"
+        )
+
+
+def _offset(response: requests.Response, have: int, part: Path) -> int:
+    """Where the body starts: ``have`` for a 206 answer, 0 when the server sent it all."""
+    if response.status_code != 206:
+        return 0
+    start = response.headers.get("Content-Range", "").removeprefix("bytes ").partition("-")[0]
+    if start != str(have):
+        part.unlink()
+        raise ModelError(
+            f"{response.url}: the server answered a request for bytes {have}- with "
+            f"`{response.headers.get('Content-Range')}`: {part} was deleted; run this again"
+        )
+    return have
+
+
+def _write(response: requests.Response, part: Path, offset: int, progress: Progress | None) -> None:
+    length = response.headers.get("Content-Length", "")
+    total = offset + int(length) if length.isdigit() else None
+    done = offset
+    read = getattr(response.raw, "read1", response.raw.read)  # read1: urllib3 2
+    with part.open("ab" if offset else "wb") as out:
+        try:
+            while chunk := read(_NET_CHUNK):  # what arrived is kept when the link breaks
+                out.write(chunk)
+                done += len(chunk)
+                if progress:
+                    progress(done, total)
+        finally:
+            out.flush()
+            os.fsync(out.fileno())
+    if total is not None and done != total:
+        raise requests.ConnectionError(f"the connection ended at {done} of {total} bytes")
+
+
+def unpack(source: Path, target: Path, entry: ModelEntry) -> None:
+    """Write the model in ``source`` (a zip archive or a folder) into the empty ``target``;
+    for a pinned model, every name and size is checked first."""
+    if source.is_dir():
+        _copy_folder(source, target, entry.files)
+    elif zipfile.is_zipfile(source):
+        _compare_archive(entry, source)
+        _unzip(source, target, entry.files)
+    elif source.is_file():
+        raise ModelError(
+            f"{source}: is not a zip archive (it may be incomplete or another kind of file): "
+            "give the model's .zip or its unpacked folder"
+        )
+    else:
+        raise ModelError(f"{source}: there is no such file or folder: give the model's .zip")
+
+
+def _compare_archive(entry: ModelEntry, archive: Path) -> None:
+    """Compare an archive with the one reported; refuse a mismatch only when pinned."""
+    if entry.archive_size is None and entry.archive_sha256 is None:
+        return
+    size, sha = archive.stat().st_size, sha256_of(archive)
+    if entry.archive_size in (None, size) and entry.archive_sha256 in (None, sha):
+        _LOGGER.info("%s is the archive reported for %s", archive, entry.name)
+    elif entry.archive_pinned:
+        raise ModelError(
+            f"{archive}: is not the archive of {entry.name} ({size} bytes, sha256 {sha})"
+        )
+    else:
+        _LOGGER.info("%s differs from the archive reported for %s (%d bytes, sha256 %s); "
+                     "each file is checked instead", archive, entry.name, size, sha)  # fmt: skip
+
+
+def _copy_folder(source: Path, target: Path, expected: Mapping[str, tuple[int, str]]) -> None:
+    root = _unwrap(source)
+    sizes = _folder_files(root)
+    _precheck(source, sizes, expected)
+    ensure_space(target, sum(sizes.values()))
+    for path in sizes:
+        with (root / path).open("rb") as stream:
+            _store(stream, target / path)
+
+
+def _unwrap(folder: Path) -> Path:
+    """The model folder itself when ``folder`` only holds it (a stick with one folder)."""
+    entries = [entry for entry in folder.iterdir() if not _junk(entry.name)]
+    if len(entries) == 1 and entries[0].is_dir() and not (folder / "am").exists():
+        return entries[0]
+    return folder
+
+
+def _folder_files(root: Path) -> dict[str, int]:
+    files: dict[str, int] = {}
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if path.is_file() and not any(map(_junk, relative.parts)):
+            files[relative.as_posix()] = path.stat().st_size
+    return files
+
+
+def _junk(name: str) -> bool:
+    return name in _JUNK or name.startswith("._") or name == RECORD
+
+
+def _unzip(archive: Path, target: Path, expected: Mapping[str, tuple[int, str]]) -> None:
+    try:
+        with zipfile.ZipFile(archive) as zipped:
+            members = _members(archive, zipped)
+            _precheck(archive, {path: info.file_size for path, info in members.items()}, expected)
+            ensure_space(target, sum(info.file_size for info in members.values()))
+            for path, info in members.items():
+                with zipped.open(info) as stream:
+                    _store(stream, target / path)
+    except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError) as err:
+        raise ModelError(
+            f"{archive}: is not a complete, readable zip archive ({err}): download it again "
+            "or copy it to the stick again"
+        ) from err
+
+
+def _members(archive: Path, zipped: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
+    """The archive's files by path inside the model, after the safety checks and unwrapping."""
+    members: dict[str, zipfile.ZipInfo] = {}
+    for info in zipped.infolist():
+        name = info.filename
+        if not safe_relative(name.rstrip("/")):
+            raise ModelError(
+                f"{archive}: refused: `{name}` would be written outside the model folder "
+                "(the archive is damaged or malicious)"
+            )
+        if stat.S_ISLNK(info.external_attr >> 16):
+            raise ModelError(f"{archive}: refused: `{name}` is a symbolic link")
+        if not info.is_dir() and not any(map(_junk, name.split("/"))):
+            members[name] = info
+    tops = {name.partition("/")[0] for name in members}
+    if len(tops) == 1 and all("/" in name for name in members):
+        top = len(tops.pop()) + 1
+        return {name[top:]: info for name, info in members.items()}
+    return members
+
+
+def _precheck(source: Path, sizes: Mapping[str, int],
+              expected: Mapping[str, tuple[int, str]]) -> None:  # fmt: skip
+    if expected and (problems := size_problems(sizes, expected)):
+        raise ModelError(f"{source}: {refusal(problems)}")
+
+
+def refusal(problems: list[FileProblem], most: int = 6) -> str:
+    """Why a model is refused: the first few problems, and how many more."""
+    lines = [problem.describe() for problem in problems[:most]]
+    if len(problems) > most:
+        lines.append(f"and {len(problems) - most} more")
+    return "does not match the manifest: " + "; ".join(lines)
+
+
+def _store(stream: IO[bytes], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as out:
+        shutil.copyfileobj(stream, out, _CHUNK)
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def ensure_space(folder: Path, needed: int) -> None:
+    """Refuse before writing ``needed`` bytes into ``folder`` if the disk cannot hold them."""
+    free = shutil.disk_usage(folder).free
+    if needed > free:
+        raise ModelError(
+            f"{folder}: the model needs {needed / 1e6:.0f} MB but only {free / 1e6:.0f} MB are "
+            "free: free some space (an old model: `assistant models remove LANG`)"
+        )
