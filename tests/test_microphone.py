@@ -65,7 +65,7 @@ class FakeBackend(SimpleNamespace):
     def query_devices(self) -> list[dict[str, Any]]:
         return self.devices
 
-    def RawInputStream(self, **kwargs: Any) -> FakeStream:  # noqa: N802 (sounddevice's name)
+    def RawInputStream(self, **kwargs: Any) -> FakeStream:  # sounddevice's name
         return FakeStream(self, **kwargs)
 
 
