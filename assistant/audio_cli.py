@@ -17,7 +17,7 @@ from typing import Any, TextIO
 
 from assistant.app import build
 from assistant.config import Paths, Settings
-from assistant.runner import Events, writer
+from assistant.events import Events, writer
 from assistant.voice_app import model_for, recognizer_for, sentence_words, stages_for
 from assistant.voice_loop import Heard, VoiceLoop
 from audio.chunks import wav_chunks
@@ -48,8 +48,7 @@ def run_voice(
     output: AudioOutput = WavRecorder(replies) if replies else Speaker(settings.audio_output)
     stages = stages_for(settings, model, assistant.parser, source, output)
     write = writer(out, as_json, label="小安：" if settings.lang == "zh" else "XiaoAn: ")
-    loop = VoiceLoop(assistant, stages, settings, events, on_say=lambda says: write(says, False),
-                     on_heard=_log_heard)  # fmt: skip
+    loop = VoiceLoop(assistant, stages, settings, events, on_say=write, on_heard=_log_heard)
     events.feed(lines)
     assistant.start()
     try:

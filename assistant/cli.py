@@ -24,7 +24,8 @@ from assistant import __version__, audio_cli, models_cli, reminders_cli
 from assistant.app import build
 from assistant.config import LANGUAGES, Paths, Settings, load_settings, parse_moment
 from assistant.errors import AssistantError, AudioDeviceError, ConfigError, ModelError
-from assistant.runner import Events, run_text
+from assistant.events import Events
+from assistant.voice_loop import run_text
 from audio.model_store import resolve_model
 from audio.sources import AudioSource, Microphone, WavSource
 from intents import IntentParser, ParseResult
@@ -225,8 +226,8 @@ def _run_text(settings: Settings, paths: Paths, as_json: bool, linger: float) ->
     assistant.start()
     try:
         run_text(
-            assistant, events, _lines(sys.stdin), sys.stdout, as_json=as_json, prompt=prompt,
-            label="小安：" if zh else "XiaoAn: ", linger_s=linger,
+            assistant, settings, events, _lines(sys.stdin), sys.stdout, as_json=as_json,
+            prompt=prompt, label="小安：" if zh else "XiaoAn: ", linger_s=linger,
         )  # fmt: skip
     finally:
         assistant.stop()

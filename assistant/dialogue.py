@@ -15,7 +15,7 @@ Receives utterances (``hear``), the passing of time (``tick``) and the sender's 
 (``on_relay``); emits ``Say`` values. A follow-up question's answer needs no wake word
 (``expects_answer``). Whatever a skill sends or records is committed to the outbox
 *before* the reply is returned; the sender is woken afterwards. Not thread-safe: one
-loop calls it (``assistant.runner``).
+loop calls it (``assistant.voice_loop``).
 """
 
 from __future__ import annotations

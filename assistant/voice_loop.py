@@ -1,4 +1,5 @@
-"""The speaker's loop: microphone → wake → listen → understand → act → speak.
+"""The assistant's loop: microphone → wake → listen → understand → act → speak; or, in
+text mode (no audio stages), stdin lines → understand → act → print.
 
 States (transitions only in ``_enter``, each logged at DEBUG)::
 
@@ -10,9 +11,12 @@ States (transitions only in ``_enter``, each logged at DEBUG)::
     WAITING ──a reminder, news from the platform──► SPEAKING
 
 One thread owns the dialogue: audio chunks, the senders' events, stdin lines and the
-passing of time all reach it here. What the dialogue says while the elder is speaking
-waits until XiaoAn answered. Audio captured while XiaoAn speaks is dropped, so it never
-hears itself. No audio is kept once an utterance was understood.
+passing of time all reach it here, in both modes. At the end of the input (the recording,
+or stdin in text mode) the loop stops once nothing is pending, or after ``linger_s``; what
+is not sent yet stays in the outbox and goes out on the next start. What the dialogue says
+while the elder is speaking waits until XiaoAn answered. Audio captured while XiaoAn
+speaks is dropped, so it never hears itself. No audio is kept once an utterance was
+understood.
 """
 
 from __future__ import annotations
@@ -21,14 +25,15 @@ import logging
 import queue
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
+from typing import TextIO
 
 from assistant.app import Assistant
 from assistant.config import Settings
 from assistant.dialogue import Say
-from assistant.runner import TICK_S, End, Events, Line, WakeRequest
+from assistant.events import TICK_S, End, Events, Item, Line, WakeRequest, writer
 from audio.chunks import AudioChunk, tone
 from audio.devices import AudioOutput
 from audio.recognizer import Recognizer, Transcript, best_transcript
@@ -82,10 +87,10 @@ class VoiceLoop:
     def __init__(
         self,
         assistant: Assistant,
-        stages: Stages,
+        stages: Stages | None,
         settings: Settings,
         events: Events,
-        on_say: Callable[[list[Say]], None] = lambda says: None,
+        on_say: Callable[[list[Say], bool], None] = lambda says, answered: None,
         on_heard: Callable[[Heard], None] = lambda heard: None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -104,6 +109,7 @@ class VoiceLoop:
         self._source_ms = 0
         """The end of the last chunk read, on the source's timeline."""
         self._earcon = tone(EARCON_HZ, EARCON_MS)
+        self._input_ended = False
 
     @property
     def phase(self) -> Phase:
@@ -111,22 +117,38 @@ class VoiceLoop:
         return self._phase
 
     def run(self, linger_s: float = 0.0) -> None:
-        """Loop until the source has ended and (for up to ``linger_s``) nothing is pending."""
-        source = self._stages.source
+        """Loop until the input has ended and (for up to ``linger_s``) nothing is pending."""
         self._warm_up()
         ended_at: float | None = None
         while True:
-            chunk = source.read()
-            if chunk is not None:
-                self._source_ms = chunk.end_ms
-                self._on_chunk(chunk)
-            self._handle_events()
-            self._tick()
-            if source.ended and self._phase is Phase.WAITING:
+            self._tick()  # first: a reminder that is due is said before what comes next
+            self._step()
+            if self._ended() and self._phase is Phase.WAITING:
                 ended_at = self._monotonic() if ended_at is None else ended_at
                 pending = self._assistant.outbox.counts()["pending"]
                 if not pending or self._monotonic() - ended_at >= linger_s:
-                    return
+                    break
+        self._assistant.stop()  # an attempt under way reports before the last events are read
+        self._handle_events()
+
+    def _step(self) -> None:
+        """One chunk of audio (or, in text mode, one wait for an event) and the events."""
+        if self._stages is None:
+            try:
+                self._handle(self._events.queue.get(timeout=TICK_S))
+            except queue.Empty:
+                return
+        else:
+            chunk = self._stages.source.read()
+            if chunk is not None:
+                self._source_ms = chunk.end_ms
+                self._on_chunk(chunk)
+        self._handle_events()
+
+    def _ended(self) -> bool:
+        if self._stages is None:
+            return self._input_ended
+        return self._stages.source.ended
 
     def _warm_up(self) -> None:
         """The first parse and the first synthesis build lazy tables (about 0.2 s): do them
@@ -134,16 +156,23 @@ class VoiceLoop:
         self._assistant.parser.parse(
             "现在几点了" if self._settings.lang == "zh" else "what time is it"
         )
-        self._stages.voice.synthesize("好", delivery(self._settings.speech_rate, 1))
+        if self._stages is not None:
+            self._stages.voice.synthesize("好", delivery(self._settings.speech_rate, 1))
 
     def _enter(self, phase: Phase, why: str) -> None:
         _LOGGER.debug("%s → %s (%s)", self._phase.value, phase.value, why)
         self._phase = phase
 
+    @property
+    def _audio(self) -> Stages:
+        assert self._stages is not None, "audio stage used in text mode"
+        return self._stages
+
     def _on_chunk(self, chunk: AudioChunk) -> None:
         if self._phase is Phase.WAITING:
             self._recent.append(chunk)
-            woken = self._stages.wake.process(chunk) if self._stages.wake else None
+            wake = self._audio.wake
+            woken = wake.process(chunk) if wake else None
             if woken is not None:
                 self._listen(woken.at_ms, "wake phrase")
         elif self._phase is Phase.LISTENING:
@@ -153,9 +182,9 @@ class VoiceLoop:
         """Start an utterance at ``from_ms``; audio already captured after it is used."""
         self._enter(Phase.LISTENING, why)
         if self._settings.earcon:
-            self._stages.output.play(self._earcon)
-        self._stages.recognizer.begin()
-        self._stages.end.start(from_ms)
+            self._audio.output.play(self._earcon)
+        self._audio.recognizer.begin()
+        self._audio.end.start(from_ms)
         recent, self._recent = list(self._recent), deque(maxlen=RECENT_CHUNKS)
         for chunk in recent:
             part = _after(chunk, from_ms)
@@ -163,20 +192,20 @@ class VoiceLoop:
                 self._hear_chunk(part)
 
     def _hear_chunk(self, chunk: AudioChunk) -> None:
-        self._stages.recognizer.accept(chunk)
-        event = self._stages.end.process(chunk)
+        self._audio.recognizer.accept(chunk)
+        event = self._audio.end.process(chunk)
         if isinstance(event, SpeechEnded):
             self._understand(event)
         elif isinstance(event, NoSpeech):
             _LOGGER.info("No speech after waking")
-            self._stages.recognizer.finish()
+            self._audio.recognizer.finish()
             self._back_to_waiting("no speech")
 
     def _understand(self, ended: SpeechEnded) -> None:
         self._enter(Phase.THINKING, ended.reason)
         parser = self._assistant.parser
         transcript = best_transcript(
-            self._stages.recognizer,
+            self._audio.recognizer,
             lambda text: parser.parse(text).intent != "unknown",
             self._settings.second_pass,
         )
@@ -185,7 +214,7 @@ class VoiceLoop:
                      transcript.audio_s, transcript.decode_s, which)  # fmt: skip
         _LOGGER.debug("Heard: %s", transcript.text)
         says = self._dialogue.hear(transcript.text)
-        first_audio = self._speak(says + self._held)
+        first_audio = self._speak(says + self._held, answered=True)
         self._held = []
         self._on_heard(Heard(transcript, ended, len(says), first_audio))
         if self._dialogue.expects_answer:
@@ -194,15 +223,15 @@ class VoiceLoop:
             self._back_to_waiting("answered")
 
     def _back_to_waiting(self, why: str) -> None:
-        if self._stages.wake is not None:
-            self._stages.wake.reset()
+        if self._audio.wake is not None:
+            self._audio.wake.reset()
         self._enter(Phase.WAITING, why)
 
-    def _speak(self, says: list[Say]) -> float | None:
-        """Say the replies; when the first one began (monotonic ms)."""
-        if not says:
+    def _speak(self, says: list[Say], answered: bool = False) -> float | None:
+        """Print the replies and, with audio, say them; when the first began (monotonic ms)."""
+        self._on_say(says, answered)
+        if not says or self._stages is None:
             return None
-        self._on_say(says)
         previous, self._phase = self._phase, Phase.SPEAKING
         volume = self._assistant.state.volume()
         first: float | None = None
@@ -228,13 +257,20 @@ class VoiceLoop:
                 item = self._events.queue.get_nowait()
             except queue.Empty:
                 return
-            if isinstance(item, WakeRequest) or (isinstance(item, Line) and not item.text):
-                if self._phase is Phase.WAITING:
-                    self._listen(self._source_ms, "button")
-            elif isinstance(item, Line):
-                self._say_or_hold(self._dialogue.hear(item.text))
-            elif not isinstance(item, End):
-                self._say_or_hold(self._dialogue.on_relay(item))
+            self._handle(item)
+
+    def _handle(self, item: Item) -> None:
+        if self._stages is not None and (
+            isinstance(item, WakeRequest) or (isinstance(item, Line) and not item.text)
+        ):
+            if self._phase is Phase.WAITING:
+                self._listen(self._source_ms, "button")
+        elif isinstance(item, Line):
+            self._say_or_hold(self._dialogue.hear(item.text), answered=True)
+        elif isinstance(item, End):
+            self._input_ended = True
+        elif not isinstance(item, WakeRequest):
+            self._say_or_hold(self._dialogue.on_relay(item))
 
     def _tick(self) -> None:
         now = self._monotonic()
@@ -243,15 +279,36 @@ class VoiceLoop:
         self._last_tick = now
         self._say_or_hold(self._dialogue.tick())
 
-    def _say_or_hold(self, says: list[Say]) -> None:
-        if not says:
+    def _say_or_hold(self, says: list[Say], answered: bool = False) -> None:
+        if not says and not answered:
             return
         if self._phase is not Phase.WAITING:
             self._held += says
             return
-        self._speak(says)
-        if self._dialogue.expects_answer:
+        self._speak(says, answered)
+        if self._stages is not None and self._dialogue.expects_answer:
             self._listen(self._source_ms, "a question is open")
+
+
+def run_text(
+    assistant: Assistant,
+    settings: Settings,
+    events: Events,
+    lines: Iterable[str],
+    out: TextIO,
+    as_json: bool = False,
+    prompt: str = "",
+    label: str = "小安：",
+    linger_s: float = 0.0,
+) -> None:
+    """Text mode: the same loop without audio stages, on stdin lines."""
+    if prompt:
+        out.write(prompt)
+        out.flush()
+    loop = VoiceLoop(assistant, None, settings, events,
+                     on_say=writer(out, as_json, prompt, label))  # fmt: skip
+    events.feed(lines)
+    loop.run(linger_s)
 
 
 def _after(chunk: AudioChunk, from_ms: int) -> AudioChunk | None:

@@ -30,10 +30,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from assistant.app import Assistant, build
 from assistant.config import Paths, Settings, load_settings
 from assistant.dialogue import Say
-from assistant.runner import Events
-from assistant.voice_app import model_for, stages_for
+from assistant.events import Events
+from assistant.voice_app import stages_for
 from assistant.voice_loop import Heard, Stages, VoiceLoop
 from audio.chunks import AudioChunk
+from audio.model_files import read_record
 from audio.sources import WavSource
 from audio.vosk_model import VoskModel, load_model
 from audio.wake import WakePolicy, WakeWord
@@ -42,6 +43,7 @@ from tests.audio_fixtures import KO_GARBAGE, KO_MODEL, KO_WAKE, recording
 SPOKEN = {
     "ko": (KO_WAKE, ["감사합니다", "오늘 날씨가 좋네요", "네 알겠습니다"]),
     "cmn": ("小安小安", ["现在几点了", "我想约明天上午保洁", "今天吃什么"]),
+    "en-us": ("hello assistant", ["what time is it", "what is for lunch today", "thank you"]),
 }
 
 
@@ -68,22 +70,36 @@ class Rig:
     model: VoskModel
 
 
+def _model_folder(given: str) -> tuple[Path, str]:
+    """The model to measure and the espeak-ng voice that speaks to it."""
+    settings, paths = load_settings()
+    folder = Path(given) if given else None
+    if folder is None:
+        for lang in (settings.lang, "ko"):
+            if (paths.models_dir / lang).exists():
+                folder = paths.models_dir / lang
+                break
+    folder = folder or KO_MODEL
+    record = read_record(folder)
+    name = record.name if record else folder.name
+    if folder.resolve() == KO_MODEL.resolve() or "-ko-" in name:
+        return folder, "ko"
+    return folder, "en-us" if "-en-" in name else "cmn"
+
+
 def _rig(home: Path, model_dir: str) -> tuple[Rig, str]:
+    folder, voice = _model_folder(model_dir)
     settings, _ = load_settings({"XIAOAN_HOME": str(home)})
-    settings = dataclasses.replace(settings, earcon=False)
-    paths = Paths(home)
-    events = Events()
-    assistant = build(settings, paths, events.relay)
-    if model_dir or (paths.models_dir / settings.lang).exists():
-        model = model_for(settings, paths, model_dir)
-        voice = "ko" if Path(model_dir).resolve() == KO_MODEL.resolve() else "cmn"
-    else:
-        model, voice = load_model(KO_MODEL), "ko"
-    source = WavSource(_silent_file(home, 100))
+    lang = "en" if voice == "en-us" else "zh"
+    settings = dataclasses.replace(settings, earcon=False, lang=lang)
     if voice == "ko":
         settings = dataclasses.replace(settings, wake_phrase=KO_WAKE)
+    events = Events()
+    assistant = build(settings, Paths(home), events.relay)
+    model = load_model(folder)
+    source = WavSource(_silent_file(home, 100))
     stages = stages_for(settings, model, assistant.parser, source, TimedOutput())
-    if voice == "ko":  # the test model knows no Mandarin: the Korean phrase and garbage
+    if voice == "ko":  # the test model knows no Mandarin: Korean garbage words
         stages = dataclasses.replace(stages, wake=WakeWord(model, WakePolicy(KO_WAKE), KO_GARBAGE))
     return Rig(assistant, stages, settings, events, model), voice
 
@@ -99,7 +115,8 @@ def _replay(rig: Rig, path: Path, realtime: bool) -> tuple[list[Heard], float, f
     stages = dataclasses.replace(rig.stages, source=source)
     heard: list[Heard] = []
     said: list[Say] = []
-    loop = VoiceLoop(rig.assistant, stages, rig.settings, rig.events, said.extend, heard.append)
+    loop = VoiceLoop(rig.assistant, stages, rig.settings, rig.events,
+                     lambda says, answered: said.extend(says), heard.append)  # fmt: skip
     wall, cpu = time.monotonic(), time.process_time()
     loop.run()
     return heard, time.monotonic() - wall, time.process_time() - cpu, source.origin_ms

@@ -17,7 +17,7 @@ import pytest
 from assistant.app import Assistant, build
 from assistant.config import Paths, Settings
 from assistant.dialogue import Say
-from assistant.runner import Events, Line
+from assistant.events import Events, Line
 from assistant.voice_loop import Heard, Phase, Stages, VoiceLoop
 from audio.devices import WavRecorder
 from audio.recognizer import Transcript, VoskRecognizer
@@ -80,7 +80,7 @@ def _run(tmp_path: Path, wav: Path, voice: Voice, texts: list[str] | None = None
     said: list[Say] = []
     heard: list[Heard] = []
 
-    def on_say(says: list[Say]) -> None:
+    def on_say(says: list[Say], answered: bool) -> None:
         for say in says:  # what is said was committed first
             if say.key in ("emergency.recorded", "booking.recorded"):
                 assert assistant.outbox.counts()["pending"] >= 1
