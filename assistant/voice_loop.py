@@ -153,9 +153,13 @@ class VoiceLoop:
     def _warm_up(self) -> None:
         """The first parse and the first synthesis build lazy tables (about 0.2 s): do them
         now, not while the elder waits for the first answer."""
-        self._assistant.parser.parse(
-            "现在几点了" if self._settings.lang == "zh" else "what time is it"
-        )
+        warm = (
+            ("现在几点了", "今天天气怎么样啊")
+            if self._settings.lang == "zh"
+            else ("what time is it", "how is the weather today")
+        )  # the second: the fuzzy stage
+        for text in warm:
+            self._assistant.parser.parse(text)
         if self._stages is not None:
             self._stages.voice.synthesize("好", delivery(self._settings.speech_rate, 1))
 
