@@ -25,8 +25,8 @@ from assistant.app import build
 from assistant.config import LANGUAGES, Paths, Settings, load_settings, parse_moment
 from assistant.errors import AssistantError, AudioDeviceError, ConfigError, ModelError
 from assistant.events import Events
+from assistant.voice_app import model_folder
 from assistant.voice_loop import run_text
-from audio.model_store import resolve_model
 from audio.sources import AudioSource, Microphone, WavSource
 from intents import IntentParser, ParseResult
 
@@ -207,7 +207,7 @@ def _microphone_or_text(settings: Settings, paths: Paths, model: str) -> Microph
         return None
     if sys.stdin.isatty():
         try:
-            resolve_model(paths.models_dir, settings.lang, model or settings.model_dir)
+            model_folder(settings, paths, model)
         except ModelError as err:
             _LOGGER.warning("%s: running in text mode", err)
             microphone.close()

@@ -133,8 +133,8 @@ class Settings:
     """Speaker: a device index or part of its name; empty: the system's default output."""
 
     model_dir: str = ""
-    """A Vosk model folder to use instead of the installed model of the language
-    (``$XIAOAN_HOME/models/<lang>``); also ``--model DIR``."""
+    """A Vosk model folder (relative to ``XIAOAN_HOME``) to use instead of the installed
+    model of the language (``$XIAOAN_HOME/models/<lang>``); ``--model DIR`` overrides it."""
 
     wake_phrase: str = ""
     """The wake phrase; empty: the language's default (小安小安; ``hello assistant``)."""

@@ -28,10 +28,16 @@ GARBAGE_WORDS = 200
 """Most frequent sentence words given to the wake spotter to soak up other speech."""
 
 
+def model_folder(settings: Settings, paths: Paths, override: str = "") -> Path:
+    """The checked model folder: ``--model DIR`` (as given), else ``model_dir`` (relative to
+    ``XIAOAN_HOME``), else the installed model of the language."""
+    configured = str(paths.home / settings.model_dir) if settings.model_dir else ""
+    return Path(resolve_model(paths.models_dir, settings.lang, override or configured))
+
+
 def model_for(settings: Settings, paths: Paths, override: str = "") -> VoskModel:
-    """The language's model (or ``--model DIR`` / ``model_dir``), checked, loaded once."""
-    folder = resolve_model(paths.models_dir, settings.lang, override or settings.model_dir)
-    return load_model(Path(folder))
+    """The language's model (see ``model_folder``), checked, loaded once."""
+    return load_model(model_folder(settings, paths, override))
 
 
 def sentence_words(model: VoskModel, parser: IntentParser) -> list[str]:

@@ -9,6 +9,7 @@ is what the loop plays replies on: the ``Speaker``, or a ``WavRecorder`` (tests,
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -31,6 +32,19 @@ def sounddevice() -> ModuleType:
         ) from err
     module: ModuleType = sd
     return module
+
+
+def rescan(sd: ModuleType) -> None:
+    """Make PortAudio list the devices again (it lists them once, when it starts), so a
+    microphone or speaker plugged in again is found."""
+    terminate, initialize = getattr(sd, "_terminate", None), getattr(sd, "_initialize", None)
+    if terminate is None or initialize is None:
+        return
+    try:
+        terminate()
+        initialize()
+    except sd.PortAudioError as err:
+        _LOGGER.debug("PortAudio could not restart: %s", err)
 
 
 def find_device(
@@ -86,6 +100,7 @@ class Speaker:
             sd.play(_as_array(chunk), chunk.rate, device=self._index, blocking=True)
         except (sd.PortAudioError, ValueError) as err:
             _LOGGER.warning("speaker %s failed (%s): trying to re-open it", self.name, err)
+            rescan(sd)
             try:
                 self._index = find_device(self._spec, "output")[0]
             except AudioDeviceError as lost:
@@ -115,5 +130,6 @@ class WavRecorder:
         self._pieces += [self._converter.convert(chunk), silence(200)]
 
     def close(self) -> None:
-        """Write the file."""
+        """Write the file, mode 0600: replies may name medicines and health values."""
         write_wav(self.path, join(self._pieces))
+        os.chmod(self.path, 0o600)

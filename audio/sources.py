@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from assistant.errors import AudioDeviceError
 from audio.chunks import CHUNK_MS, RATE, WIDTH, AudioChunk, ChunkConverter, silence, wav_chunks
-from audio.devices import find_device, sounddevice
+from audio.devices import find_device, rescan, sounddevice
 
 _LOGGER = logging.getLogger(__name__)
 LOST_AFTER_S = 3.0
@@ -45,7 +45,8 @@ class AudioSource(Protocol):
 
 
 class WavSource:
-    """A WAV file as the microphone, followed by ``tail_ms`` of silence."""
+    """A WAV file as the microphone, followed by ``tail_ms`` of silence; its timeline starts
+    at ``start_ms`` (so that one file can follow another)."""
 
     def __init__(
         self,
@@ -54,8 +55,9 @@ class WavSource:
         tail_ms: int = 1500,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        start_ms: int = 0,
     ) -> None:
-        chunks = list(wav_chunks(path))
+        chunks = [_shifted(c, start_ms) for c in wav_chunks(path)]
         end = chunks[-1].end_ms if chunks else 0
         chunks += [silence(CHUNK_MS, timestamp_ms=end + i * CHUNK_MS)
                    for i in range(tail_ms // CHUNK_MS)]  # fmt: skip
@@ -63,7 +65,7 @@ class WavSource:
         self._realtime = realtime
         self._clock = clock
         self._sleep = sleep
-        self._origin_ms = clock() * 1000 if realtime else 0.0
+        self._origin_ms = clock() * 1000 - start_ms if realtime else 0.0
         self._ended = False
         self.duration_ms = chunks[-1].end_ms if chunks else 0
 
@@ -102,6 +104,13 @@ class WavSource:
 
     def close(self) -> None:
         """Nothing to release."""
+
+
+def _shifted(chunk: AudioChunk, ms: int) -> AudioChunk:
+    if not ms:
+        return chunk
+    return AudioChunk(chunk.rate, chunk.width, chunk.channels, chunk.audio,
+                      chunk.timestamp_ms + ms)  # fmt: skip
 
 
 class Microphone:
@@ -196,6 +205,7 @@ class Microphone:
             self._sleep(min(0.2, self._next_try - now))
             return
         self._next_try = now + REOPEN_EVERY_S
+        rescan(self._sd)
         try:
             self._open()
         except AudioDeviceError as err:

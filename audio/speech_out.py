@@ -1,32 +1,38 @@
-"""Speech out: text to audio with pyttsx3 (espeak-ng), then to a speaker or a WAV file.
+"""Speech out: text to audio with espeak-ng, through pyttsx3's espeak-ng binding.
 
 ``Voice`` turns a reply into an ``AudioChunk``: Mandarin or English voice by language,
 elder-friendly defaults (slower than espeak-ng's 175 words per minute, loud), the volume
 the elder chose by voice (1–10, ``DeviceState.volume``), and a repeated reminder's
-emphasis said louder and slower. pyttsx3 only writes to a file here; playing is the
-``AudioOutput`` seam's job, so tests and ``run --audio`` record replies instead.
+emphasis said louder and slower. Playing is the ``AudioOutput`` seam's job, so tests and
+``run --audio`` record replies instead.
+
+pyttsx3's own engine is not used: its espeak-ng driver synthesises on espeak-ng's thread
+while its command queue runs on ours, and in a trial here one synthesis in three took the
+previous call's rate, or wrote the previous text. We drive espeak-ng through the ctypes
+binding pyttsx3 ships (``pyttsx3.drivers._espeak``) in its synchronous mode instead: the
+voice, rate and loudness are set, then ``Synth`` returns with every sample, in order, in
+memory (no temporary file).
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
+import ctypes
+import functools
 import logging
-import os
 import re
-import tempfile
 import threading
 from dataclasses import dataclass
-from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from assistant.errors import AssistantError, AudioDeviceError
-from audio.chunks import AudioChunk, read_wav
+from audio.chunks import CHANNELS, WIDTH, AudioChunk, ChunkConverter
 
 _LOGGER = logging.getLogger(__name__)
 VOICES = {"zh": "cmn", "en": "en-us"}
 """espeak-ng voice of each language."""
-ATTEMPTS = 3
+_LOCK = threading.Lock()
+"""One synthesis at a time: espeak-ng is the process's."""
 _WORD = re.compile(r"\w")
 _SENTENCE_END = re.compile(r"(?<=[。！？!?])\s*|(?<=[.])\s+")
 
@@ -42,7 +48,7 @@ class Delivery:
     rate: int
     """Words per minute."""
     volume: float
-    """espeak-ng's amplitude as pyttsx3 takes it (1.0 normal, up to 2.0)."""
+    """Loudness: 1.0 is espeak-ng's normal amplitude (100), 2.0 its loudest (200)."""
 
 
 def delivery(rate: int, volume: int, emphasis: int = 0) -> Delivery:
@@ -54,14 +60,12 @@ def delivery(rate: int, volume: int, emphasis: int = 0) -> Delivery:
 
 
 class Voice:
-    """Synthesises replies; one espeak-ng engine for the process, used by one thread."""
+    """Synthesises replies in one language; every ``Voice`` shares the process's espeak-ng
+    (``_espeak``), one call at a time."""
 
-    def __init__(self, lang: str, workdir: Path | None = None) -> None:
-        self._voice = VOICES[lang]
-        self._engine = _engine()
-        self._dir = Path(tempfile.mkdtemp(prefix="xiaoan-tts-", dir=workdir))
-        os.chmod(self._dir, 0o700)
-        self._lock = threading.Lock()
+    def __init__(self, lang: str) -> None:
+        self._voice = VOICES[lang].encode()
+        self._espeak, self._rate = _espeak()
 
     def sentences(self, text: str) -> list[str]:
         """The reply cut after each sentence's end mark, so the first plays sooner."""
@@ -75,40 +79,49 @@ class Voice:
 
     def synthesize(self, text: str, how: Delivery) -> AudioChunk:
         """The reply as audio (16 kHz mono 16-bit); ``SpeechOutError`` if none came."""
-        path = self._dir / "reply.wav"
-        with self._lock:
-            for _ in range(ATTEMPTS):  # pyttsx3's loop now and then returns before writing
-                self._write(text, how, path)
-                if path.exists():
-                    try:
-                        return read_wav(path, whole=True)
-                    finally:
-                        path.unlink(missing_ok=True)
-        raise SpeechOutError(f"espeak-ng produced no audio for a reply of {len(text)} characters")
-
-    def _write(self, text: str, how: Delivery, path: Path) -> None:
-        engine = self._engine
-        with contextlib.redirect_stdout(io.StringIO()):  # pyttsx3 prints "Audio saved to …"
-            engine.setProperty("voice", self._voice)
-            engine.setProperty("rate", how.rate)
-            engine.setProperty("volume", how.volume)
-            engine.save_to_file(text, str(path))
-            engine.runAndWait()
+        espeak = self._espeak
+        with _LOCK:
+            _SAMPLES.clear()
+            if espeak.SetVoiceByName(self._voice) != 0:
+                raise SpeechOutError(f"espeak-ng has no voice `{self._voice.decode()}`: "
+                                     "install espeak-ng-data")  # fmt: skip
+            espeak.SetParameter(espeak.RATE, how.rate, 0)
+            espeak.SetParameter(espeak.VOLUME, round(how.volume * 100), 0)
+            status = espeak.Synth(text, flags=espeak.ENDPAUSE | espeak.CHARS_UTF8)
+            audio = b"".join(_SAMPLES)
+            _SAMPLES.clear()
+        if status != 0 or not audio:
+            raise SpeechOutError(f"espeak-ng gave no audio for a reply of {len(text)} characters")
+        chunk = AudioChunk(self._rate, WIDTH, CHANNELS, audio)
+        return ChunkConverter().convert(chunk, last=True)
 
     def close(self) -> None:
-        """Remove the private working folder."""
-        with contextlib.suppress(OSError):
-            for leftover in self._dir.iterdir():
-                leftover.unlink()
-            self._dir.rmdir()
+        """Nothing to release (espeak-ng stays loaded for the process)."""
 
 
-def _engine() -> Any:
+_SAMPLES: list[bytes] = []
+"""What espeak-ng's callback delivered for the synthesis under way (guarded by ``_LOCK``)."""
+
+
+def _collect(wav: Any, count: int, events: Any) -> int:
+    del events
+    if count > 0:
+        _SAMPLES.append(ctypes.string_at(wav, count * WIDTH))
+    return 0
+
+
+@functools.cache
+def _espeak() -> tuple[ModuleType, int]:
+    """espeak-ng, initialised once for the process in synchronous mode; its sample rate."""
     try:
-        import pyttsx3
-
-        return pyttsx3.init("espeak")
+        from pyttsx3.drivers import _espeak as espeak
     except (ImportError, OSError, RuntimeError) as err:
         raise AudioDeviceError(
             f"speech out cannot start ({err}): install espeak-ng (`sudo apt-get install espeak-ng`)"
         ) from err
+    rate = espeak.Initialize(espeak.AUDIO_OUTPUT_SYNCHRONOUS, 200)
+    if rate <= 0:
+        raise AudioDeviceError("espeak-ng could not start: reinstall it (`sudo apt-get "
+                               "install --reinstall espeak-ng`)")  # fmt: skip
+    espeak.SetSynthCallback(_collect)
+    return espeak, int(rate)

@@ -109,9 +109,11 @@ def _silent_file(folder: Path, ms: int) -> Path:
     return recording(folder / f"silence-{ms}.wav", ms).path
 
 
-def _replay(rig: Rig, path: Path, realtime: bool) -> tuple[list[Heard], float, float, float]:
+def _replay(
+    rig: Rig, path: Path, realtime: bool, start_ms: int = 0
+) -> tuple[list[Heard], float, float, float]:
     """Run the loop over one recording; (heard, wall s, cpu s, file origin on monotonic s)."""
-    source = WavSource(path, realtime=realtime, tail_ms=500)
+    source = WavSource(path, realtime=realtime, tail_ms=500, start_ms=start_ms)
     stages = dataclasses.replace(rig.stages, source=source)
     heard: list[Heard] = []
     said: list[Say] = []
@@ -170,8 +172,9 @@ def memory(rig: Rig, folder: Path, voice: str, count: int, batch: int = 50) -> d
     samples: list[float] = []
     done = 0
     started = time.monotonic()
-    while done < count:
-        heard, _, _, _ = _replay(rig, path, realtime=False)
+    length_ms = WavSource(path).duration_ms + 500
+    while done < count:  # each batch continues the timeline of the one before
+        heard, _, _, _ = _replay(rig, path, realtime=False, start_ms=done // batch * length_ms)
         done += batch
         samples.append(_rss_mb())
         if not heard:

@@ -61,6 +61,13 @@ class FakeBackend(SimpleNamespace):
         self.devices = devices
         self.rates = rates
         self.streams: list[FakeStream] = []
+        self.rescans = 0
+
+    def _terminate(self) -> None:  # PortAudio forgets its device list ...
+        self.rescans += 1
+
+    def _initialize(self) -> None:  # ... and lists the devices again
+        pass
 
     def query_devices(self) -> list[dict[str, Any]]:
         return self.devices
@@ -131,6 +138,7 @@ def test_a_lost_microphone_is_reopened_and_the_technician_log_says_so(
     assert any("lost" in m and "re-opening" in m for m in messages)
     assert any("back after" in m for m in messages)
     assert len(backend.streams) == 2
+    assert backend.rescans >= 2  # a device plugged in again is only seen after a rescan
 
 
 def test_flush_drops_what_was_captured_while_xiaoan_spoke() -> None:

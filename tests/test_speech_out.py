@@ -54,4 +54,23 @@ def test_replies_can_be_recorded_to_a_wav_file(tmp_path: Path, zh_voice: Voice) 
     recorder.play(zh_voice.synthesize("不客气。", delivery(140, 7)))
     recorder.close()
     assert len(recorder.started) == 2
+    assert oct((tmp_path / "replies.wav").stat().st_mode & 0o777) == "0o600"
     assert read_wav(tmp_path / "replies.wav").seconds > 1.0
+
+
+def test_every_synthesis_has_its_own_text_rate_and_voice(zh_voice: Voice) -> None:
+    # pyttsx3's own engine gave the previous call's rate or text now and then: not here
+    english = Voice("en")
+    texts = ("好的。", "王奶奶，该吃降压药了，一片，饭后吃。")
+    seconds: dict[tuple[int, str], list[float]] = {}
+    for i in range(8):
+        rate, text = (100, 140)[i % 2], texts[i // 2 % 2]
+        seconds.setdefault((rate, text), []).append(
+            zh_voice.synthesize(text, delivery(rate, 7)).seconds
+        )
+        english.synthesize("Thank you.", delivery(180, 7))
+    assert all(max(v) - min(v) < 0.05 for v in seconds.values())
+    mean = {key: sum(v) / len(v) for key, v in seconds.items()}
+    for text in texts:
+        assert mean[(100, text)] > mean[(140, text)] * 1.2
+    assert mean[(140, texts[1])] > mean[(140, texts[0])] * 3
