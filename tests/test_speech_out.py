@@ -1,4 +1,4 @@
-"""Speech out: pyttsx3 drives espeak-ng and writes real audio; louder and slower on emphasis."""
+"""Speech out: real espeak-ng audio through pyttsx3's binding; louder and slower on emphasis."""
 
 from __future__ import annotations
 
