@@ -174,6 +174,8 @@ def run(
     settings, paths = load_settings()
     settings = _settings_with(settings, lang)
     logging.getLogger().setLevel(settings.log_level.upper())
+    if (replies is not None or realtime) and audio is None:
+        raise ConfigError("--replies and --realtime go with --audio FILE.wav: add it")
     if audio is not None:
         source: AudioSource = WavSource(audio, realtime=realtime)
         audio_cli.run_voice(settings, paths, source, sys.stdout, as_json, model, replies,

@@ -123,3 +123,9 @@ def test_utterances_piped_to_run_are_text_mode(tmp_path: Path) -> None:
     done = _assistant(_env(tmp_path), "run", "--json", stdin="现在几点了\n")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.splitlines()[0])["key"].startswith("time")
+
+
+def test_replies_without_a_recording_is_a_usage_error(tmp_path: Path) -> None:
+    done = _assistant(_env(tmp_path), "run", "--replies", str(tmp_path / "r.wav"))
+    assert done.returncode == 2
+    assert "--audio" in done.stderr
