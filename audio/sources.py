@@ -25,6 +25,8 @@ _LOGGER = logging.getLogger(__name__)
 LOST_AFTER_S = 3.0
 """A microphone that delivers nothing for this long is taken as lost and re-opened."""
 REOPEN_EVERY_S = 2.0
+RESYNC_MS = 500.0
+"""Chunks are timestamped back to back; a drift beyond this (audio dropped) resyncs."""
 
 
 class AudioSource(Protocol):
@@ -139,6 +141,7 @@ class Microphone:
         self._converter = ChunkConverter()
         self._last_audio = clock()
         self._lost_since: float | None = None
+        self._next_ms: float | None = None
         self._next_try = 0.0
         self.name = ""
         self._open()
@@ -189,9 +192,12 @@ class Microphone:
                 self._lost(f"no audio for {LOST_AFTER_S:.0f} s")
             return None
         self._last_audio = captured_at
-        samples = len(data) // WIDTH
-        start_ms = round(captured_at * 1000 - samples * 1000 / self._rate)
-        return self._converter.convert(AudioChunk(self._rate, WIDTH, 1, data, start_ms))
+        length_ms = len(data) // WIDTH * 1000 / self._rate
+        start_ms = captured_at * 1000 - length_ms
+        if self._next_ms is not None and abs(start_ms - self._next_ms) < RESYNC_MS:
+            start_ms = self._next_ms  # callbacks jitter: the audio itself is continuous
+        self._next_ms = start_ms + length_ms
+        return self._converter.convert(AudioChunk(self._rate, WIDTH, 1, data, round(start_ms)))
 
     def _lost(self, why: str) -> None:
         _LOGGER.warning("microphone %s lost (%s): re-opening it", self.name, why)
@@ -218,6 +224,7 @@ class Microphone:
 
     def flush(self) -> None:
         """Drop the audio captured so far (XiaoAn's own voice)."""
+        self._next_ms = None
         while True:
             try:
                 self._queue.get_nowait()

@@ -28,6 +28,8 @@ _LOGGER = logging.getLogger(__name__)
 DEFAULT_PHRASES = {"zh": "小安小安", "en": "hello assistant"}
 FEED_MS = 100
 """Audio gathered before each decoding step (one partial result per step)."""
+GAP_MS = 20
+"""A jump in the chunks' timeline larger than this is a gap in the audio."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,9 @@ class WakeWord:
         self._hits = 0
         self._quiet_until_ms = -1
         self._pending: list[AudioChunk] = []
+        self._next_ms: int | None = None
+        """Where the next chunk should begin; a gap (audio dropped while XiaoAn spoke)
+        starts the recogniser afresh, since its word times count only the audio it got."""
 
     @property
     def grammar(self) -> list[str]:
@@ -98,6 +103,9 @@ class WakeWord:
 
     def process(self, chunk: AudioChunk) -> Woken | None:
         """Take one chunk; ``Woken`` if the phrase was said."""
+        if self._next_ms is not None and abs(chunk.timestamp_ms - self._next_ms) > GAP_MS:
+            self.reset()
+        self._next_ms = chunk.end_ms
         if self._base_ms is None:
             self._base_ms = chunk.timestamp_ms
         self._pending.append(chunk)

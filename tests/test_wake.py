@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,17 @@ def test_a_request_in_the_same_breath_starts_after_the_phrase(tmp_path: Path) ->
 def test_a_phrase_the_model_cannot_write_is_refused_with_the_setting_to_change() -> None:
     with pytest.raises(ModelError, match="wake_phrase"):
         WakeWord(korean_model(), WakePolicy("小安小安"))
+
+
+def test_a_gap_in_the_audio_starts_the_spotter_afresh(tmp_path: Path) -> None:
+    # audio dropped while XiaoAn spoke: the phrase after the gap is placed where it was said
+    rec = recording(tmp_path / "g.wav", 500, "오늘", 1500, KO_WAKE, 1500)
+    spotter = _spotter()
+    chunks = list(split(read_wav(rec.path), 50))
+    gap_ms = 7000
+    later = [dataclasses.replace(c, timestamp_ms=c.timestamp_ms + gap_ms)
+             for c in chunks if c.timestamp_ms >= 1600]  # fmt: skip
+    shifted = [c for c in chunks if c.end_ms <= 1500] + later
+    hits = [w for c in shifted if (w := spotter.process(c)) is not None]
+    [woken] = hits
+    assert abs(woken.at_ms - (rec.speech_ends_ms[1] + gap_ms)) <= 200
