@@ -173,8 +173,10 @@ def memory(rig: Rig, folder: Path, voice: str, count: int, batch: int = 50) -> d
     done = 0
     started = time.monotonic()
     length_ms = WavSource(path).duration_ms + 500
+    origin_ms = round(time.monotonic() * 1000)  # after the real-time parts' timeline
     while done < count:  # each batch continues the timeline of the one before
-        heard, _, _, _ = _replay(rig, path, realtime=False, start_ms=done // batch * length_ms)
+        start_ms = origin_ms + done // batch * length_ms
+        heard, _, _, _ = _replay(rig, path, realtime=False, start_ms=start_ms)
         done += batch
         samples.append(_rss_mb())
         if not heard:
