@@ -20,6 +20,9 @@ from audio.vosk_model import UNKNOWN, VoskModel
 
 FEED_BYTES = 3200
 """Audio handed to Vosk at once (100 ms): little is left to decode at the end of speech."""
+RENEW_EVERY = 100
+"""Utterances after which the Vosk recogniser is made anew (about 50 ms, at the start of an
+utterance): a reused one keeps caching and its memory creeps up (vosk-api#209)."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,7 @@ class VoskRecognizer:
         self._texts: list[str] = []
         self._cpu = 0.0
         self._samples = 0
+        self._utterances = 0
 
     @property
     def vocabulary(self) -> list[str]:
@@ -75,6 +79,10 @@ class VoskRecognizer:
 
     def begin(self) -> None:
         """Start an utterance (forgets the previous one's audio)."""
+        self._utterances += 1
+        if self._utterances % RENEW_EVERY == 0:
+            self._recognizer = self._model.recognizer()
+            self._second = None
         self._recognizer.Reset()
         self._pending = b""
         self._audio = []

@@ -22,6 +22,7 @@ from typing import Any
 
 from assistant.errors import ModelError
 from audio.chunks import AudioChunk
+from audio.recognizer import RENEW_EVERY
 from audio.vosk_model import UNKNOWN, VoskModel
 
 _LOGGER = logging.getLogger(__name__)
@@ -65,8 +66,9 @@ class WakeWord:
         self._words = words
         self._policy = policy
         self._grammar = self._build_grammar(model, garbage)
-        self._recognizer: Any = model.recognizer(self._grammar)
-        self._recognizer.SetWords(True)
+        self._model = model
+        self._recognizer: Any = self._new_recognizer()
+        self._resets = 0
         self._base_ms: int | None = None
         self._hits = 0
         self._quiet_until_ms = -1
@@ -90,8 +92,17 @@ class WakeWord:
             _LOGGER.warning("the model has no [unk] and no other words: expect false wakes")
         return grammar
 
+    def _new_recognizer(self) -> Any:
+        recognizer = self._model.recognizer(self._grammar)
+        recognizer.SetWords(True)
+        return recognizer
+
     def reset(self) -> None:
-        """Forget what was heard (after listening to a request)."""
+        """Forget what was heard (after listening to a request). Every ``RENEW_EVERY``
+        resets the recogniser is made anew: a reused one's memory creeps up."""
+        self._resets += 1
+        if self._resets % RENEW_EVERY == 0:
+            self._recognizer = self._new_recognizer()
         self._recognizer.Reset()
         self._base_ms = None
         self._hits = 0

