@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from audio.chunks import read_wav, split
-from audio.recognizer import Transcript, VoskRecognizer, best_transcript
+from audio.recognizer import RENEW_EVERY, Transcript, VoskRecognizer, best_transcript
 from audio.vosk_model import load_model
 from tests.audio_fixtures import KO_GARBAGE, KO_MODEL, korean_model, recording
 
@@ -87,3 +87,14 @@ def test_the_model_knows_its_words_and_segments_phrases() -> None:
     assert model.segment("小安小安") is None
     assert model.folder == KO_MODEL
     assert load_model is not None
+
+
+def test_the_recogniser_is_made_anew_every_hundred_utterances(tmp_path: Path) -> None:
+    rec = recording(tmp_path / "r.wav", 300, "감사합니다", 300)
+    recognizer = VoskRecognizer(korean_model())
+    first = recognizer._recognizer
+    for _ in range(RENEW_EVERY - 1):
+        recognizer.begin()
+    assert recognizer._recognizer is first
+    assert _decode(recognizer, rec.path).text  # the hundredth, on a new recogniser
+    assert recognizer._recognizer is not first
