@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import stat
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -17,17 +19,50 @@ from typing import Any, TextIO
 
 from assistant.app import build
 from assistant.config import Paths, Settings
+from assistant.errors import AudioDeviceError, ModelError
 from assistant.events import Events, writer
-from assistant.voice_app import model_for, recognizer_for, sentence_words, stages_for
+from assistant.voice_app import (
+    model_folder,
+    model_for,
+    recognizer_for,
+    sentence_words,
+    stages_for,
+)
 from assistant.voice_loop import Heard, VoiceLoop
 from audio.chunks import wav_chunks
 from audio.devices import AudioOutput, Speaker, WavRecorder
 from audio.recognizer import Transcript, VoskRecognizer, best_transcript
-from audio.sources import AudioSource
+from audio.sources import AudioSource, Microphone
 from audio.vosk_model import VoskModel
 from intents import IntentParser
 
 _LOGGER = logging.getLogger(__name__)
+
+
+def piped(stream: TextIO) -> bool:
+    """Whether stdin is a pipe or a file (not a terminal, not /dev/null)."""
+    try:
+        mode = os.fstat(stream.fileno()).st_mode
+    except (OSError, ValueError, AttributeError):
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISREG(mode)
+
+
+def microphone_or_none(settings: Settings, paths: Paths, model: str) -> Microphone | None:
+    """The microphone, or None (text mode) when there is none, or no model at a terminal."""
+    try:
+        microphone = Microphone(settings.audio_input)
+    except AudioDeviceError as err:
+        _LOGGER.warning("%s: running in text mode", err)
+        return None
+    if sys.stdin.isatty():
+        try:
+            model_folder(settings, paths, model)
+        except ModelError as err:
+            _LOGGER.warning("%s: running in text mode", err)
+            microphone.close()
+            return None
+    return microphone
 
 
 def run_voice(

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import stat
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
@@ -23,14 +21,12 @@ import typer
 from assistant import __version__, audio_cli, models_cli, reminders_cli
 from assistant.app import build
 from assistant.config import LANGUAGES, Paths, Settings, load_settings, parse_moment
-from assistant.errors import AssistantError, AudioDeviceError, ConfigError, ModelError
+from assistant.errors import AssistantError, ConfigError
 from assistant.events import Events
-from assistant.voice_app import model_folder
 from assistant.voice_loop import run_text
-from audio.sources import AudioSource, Microphone, WavSource
+from audio.sources import AudioSource, WavSource
 from intents import IntentParser, ParseResult
 
-_LOGGER = logging.getLogger(__name__)
 app = typer.Typer(
     name="assistant",
     help="XiaoAn (小安): an offline voice assistant for elders. Technician commands.",
@@ -181,40 +177,16 @@ def run(
         audio_cli.run_voice(settings, paths, source, sys.stdout, as_json, model, replies,
                             linger_s=linger)  # fmt: skip
         return
-    piped = _piped(sys.stdin)  # utterances given on stdin: text mode
-    microphone = None if text_mode or piped else _microphone_or_text(settings, paths, model)
+    piped = audio_cli.piped(sys.stdin)  # utterances given on stdin: text mode
+    microphone = (
+        None if text_mode or piped else audio_cli.microphone_or_none(settings, paths, model)
+    )
     if microphone is not None:
         lines = _lines(sys.stdin) if sys.stdin.isatty() else ()
         audio_cli.run_voice(settings, paths, microphone, sys.stdout, as_json, model,
                             lines=lines)  # fmt: skip
         return
     _run_text(settings, paths, as_json, linger)
-
-
-def _piped(stream: TextIO) -> bool:
-    """Whether stdin is a pipe or a file (not a terminal, not /dev/null)."""
-    try:
-        mode = os.fstat(stream.fileno()).st_mode
-    except (OSError, ValueError, AttributeError):
-        return False
-    return stat.S_ISFIFO(mode) or stat.S_ISREG(mode)
-
-
-def _microphone_or_text(settings: Settings, paths: Paths, model: str) -> Microphone | None:
-    """The microphone, or None (text mode) when there is none, or no model at a terminal."""
-    try:
-        microphone = Microphone(settings.audio_input)
-    except AudioDeviceError as err:
-        _LOGGER.warning("%s: running in text mode", err)
-        return None
-    if sys.stdin.isatty():
-        try:
-            model_folder(settings, paths, model)
-        except ModelError as err:
-            _LOGGER.warning("%s: running in text mode", err)
-            microphone.close()
-            return None
-    return microphone
 
 
 def _run_text(settings: Settings, paths: Paths, as_json: bool, linger: float) -> None:

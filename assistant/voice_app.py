@@ -47,7 +47,7 @@ def sentence_words(model: VoskModel, parser: IntentParser) -> list[str]:
     texts += [surface for table in data.list_tables.values() for surface in table]
     counts: Counter[str] = Counter()
     for text in texts:
-        counts.update(model.segment(text) or model.known_words([text]))
+        counts.update(model.known_words([text]))
     return [word for word, _ in counts.most_common()]
 
 

@@ -34,7 +34,7 @@ from assistant.app import Assistant
 from assistant.config import Settings
 from assistant.dialogue import Say
 from assistant.events import TICK_S, End, Events, Item, Line, WakeRequest, writer
-from audio.chunks import AudioChunk, tone
+from audio.chunks import CHUNK_MS, AudioChunk, tone
 from audio.devices import AudioOutput
 from audio.recognizer import Recognizer, Transcript, best_transcript
 from audio.sources import AudioSource
@@ -44,7 +44,7 @@ from audio.wake import WakeWord
 
 _LOGGER = logging.getLogger(__name__)
 EARCON_HZ, EARCON_MS = 880.0, 120
-RECENT_CHUNKS = 20
+RECENT_CHUNKS = 2000 // CHUNK_MS
 """Audio kept while waiting (2 s), so a request said in the wake phrase's breath is heard."""
 
 
@@ -236,7 +236,8 @@ class VoiceLoop:
         self._on_say(says, answered)
         if not says or self._stages is None:
             return None
-        previous, self._phase = self._phase, Phase.SPEAKING
+        previous = self._phase
+        self._enter(Phase.SPEAKING, "replies")
         volume = self._assistant.state.volume()
         first: float | None = None
         voice = self._stages.voice
@@ -252,7 +253,7 @@ class VoiceLoop:
                 self._stages.output.play(audio)
         self._stages.source.flush()
         self._recent.clear()
-        self._phase = previous
+        self._enter(previous, "spoken")
         return first
 
     def _handle_events(self) -> None:

@@ -61,7 +61,10 @@ class VoskModel:
             words += pieces
         return words or None
 
-    def _longest_match(self, text: str) -> list[str] | None:
+    def _longest_match(self, text: str, strict: bool = True) -> list[str] | None:
+        """Longest known words first; an unknown character is None (``strict``) or skipped."""
+        if self.knows(text):
+            return [text]
         words: list[str] = []
         i = 0
         while i < len(text):
@@ -71,15 +74,18 @@ class VoskModel:
                     i += size
                     break
             else:
-                return None
+                if strict:
+                    return None
+                i += 1
         return words
 
     def known_words(self, texts: Iterable[str]) -> list[str]:
-        """The model words that make up ``texts`` (each segmented; unknown parts dropped)."""
+        """The model words in ``texts``, longest first, skipping what the model cannot write
+        (for Mandarin, characters it does not know)."""
         seen: dict[str, None] = {}
         for text in texts:
             for piece in text.split():
-                for word in self.segment(piece) or []:
+                for word in self._longest_match(piece, strict=False) or []:
                     seen.setdefault(word, None)
         return list(seen)
 

@@ -98,3 +98,8 @@ def test_the_recogniser_is_made_anew_every_hundred_utterances(tmp_path: Path) ->
     assert recognizer._recognizer is first
     assert _decode(recognizer, rec.path).text  # the hundredth, on a new recogniser
     assert recognizer._recognizer is not first
+
+
+def test_sentence_words_keep_what_the_model_can_write() -> None:
+    model = korean_model()
+    assert model.known_words(["오늘小날씨", "小安 네"]) == ["오늘", "날씨", "네"]
