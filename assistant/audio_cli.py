@@ -13,7 +13,7 @@ import logging
 import os
 import stat
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -24,7 +24,6 @@ from assistant.events import Events, writer
 from assistant.voice_app import (
     model_folder,
     model_for,
-    recognizer_for,
     sentence_words,
     stages_for,
 )
@@ -90,7 +89,6 @@ def run_voice(
         loop.run(linger_s)
     finally:
         assistant.stop()
-        stages.voice.close()
         source.close()
         if isinstance(output, WavRecorder):
             output.close()
@@ -113,7 +111,7 @@ def transcribe_files(
     """One result per file: text and timings (and, with a parser, the intent)."""
     model = model_for(settings, paths, model_dir)
     words = sentence_words(model, parser) if parser else []
-    recognizer = recognizer_for(model, words)
+    recognizer = VoskRecognizer(model, words)
     for path in files:
         transcript = _transcribe(recognizer, path, parser)
         result: dict[str, Any] = {"file": str(path), **_timings(transcript, model)}
@@ -127,10 +125,9 @@ def _transcribe(recognizer: VoskRecognizer, path: Path, parser: IntentParser | N
     recognizer.begin()
     for chunk in wav_chunks(path):
         recognizer.accept(chunk)
-    understands: Callable[[str], bool] = (
-        (lambda text: parser.parse(text).intent != "unknown") if parser else (lambda text: True)
-    )
-    return best_transcript(recognizer, understands, parser is not None)
+    if parser is None:
+        return recognizer.finish()
+    return best_transcript(recognizer, parser.understands)
 
 
 def _timings(transcript: Transcript, model: VoskModel) -> dict[str, Any]:

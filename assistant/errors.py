@@ -9,7 +9,9 @@
     ├── ResponseDataError     the reply texts shipped with the package are broken (exit 3)
     ├── StorageError          the local database cannot be opened or written (exit 4)
     ├── ModelError            a speech model is missing, partial, corrupt or uninstallable (exit 5)
-    └── AudioDeviceError      no microphone or speaker, or the one configured is gone (exit 6)
+    ├── AudioDeviceError      no microphone or speaker, or the one configured is gone (exit 6)
+    ├── AudioFileError        a WAV file cannot be read (exit 1)
+    └── SpeechOutError        espeak-ng gave no audio for a reply (the loop logs it, goes on)
 
 Third-party errors are translated into these at the boundary; ``assert`` is used only for
 programmer mistakes. Every message names the file (and line, when there is one) and the fix.
@@ -72,3 +74,11 @@ class AudioDeviceError(AssistantError):
     """There is no audio input or output device, or the configured one cannot be opened."""
 
     exit_code = 6
+
+
+class AudioFileError(AssistantError):
+    """A WAV file cannot be read (missing, not WAV, or an unsupported sample format)."""
+
+
+class SpeechOutError(AssistantError):
+    """espeak-ng gave no audio for a reply (the loop logs it and goes on)."""

@@ -51,11 +51,6 @@ def sentence_words(model: VoskModel, parser: IntentParser) -> list[str]:
     return [word for word, _ in counts.most_common()]
 
 
-def recognizer_for(model: VoskModel, words: list[str]) -> VoskRecognizer:
-    """The utterance recogniser, with the sentences' words for its second pass."""
-    return VoskRecognizer(model, words)
-
-
 def wake_for(model: VoskModel, settings: Settings, words: list[str]) -> WakeWord:
     """The wake spotter for the configured (or the language's default) phrase."""
     phrase = settings.wake_phrase or DEFAULT_PHRASES[settings.lang]
@@ -81,5 +76,5 @@ def stages_for(
     words = sentence_words(model, parser)
     _LOGGER.info("%d sentence words known to the model", len(words))
     return Stages(source, output, wake_for(model, settings, words),
-                  SpeechEnd(silero(), end_policy(settings)), recognizer_for(model, words),
+                  SpeechEnd(silero(), end_policy(settings)), VoskRecognizer(model, words),
                   Voice(settings.lang))  # fmt: skip

@@ -33,13 +33,14 @@ from typing import TextIO
 from assistant.app import Assistant
 from assistant.config import Settings
 from assistant.dialogue import Say
+from assistant.errors import SpeechOutError
 from assistant.events import TICK_S, End, Events, Item, Line, WakeRequest, writer
 from audio.chunks import CHUNK_MS, AudioChunk, tone
 from audio.devices import AudioOutput
 from audio.recognizer import Recognizer, Transcript, best_transcript
 from audio.sources import AudioSource
 from audio.speech_end import NoSpeech, SpeechEnd, SpeechEnded
-from audio.speech_out import SpeechOutError, Voice, delivery
+from audio.speech_out import Voice, delivery
 from audio.wake import WakeWord
 
 _LOGGER = logging.getLogger(__name__)
@@ -207,11 +208,8 @@ class VoiceLoop:
 
     def _understand(self, ended: SpeechEnded) -> None:
         self._enter(Phase.THINKING, ended.reason)
-        parser = self._assistant.parser
         transcript = best_transcript(
-            self._audio.recognizer,
-            lambda text: parser.parse(text).intent != "unknown",
-            self._settings.second_pass,
+            self._audio.recognizer, self._assistant.parser.understands, self._settings.second_pass
         )
         which = "second pass" if transcript.restricted else "first pass"
         _LOGGER.info("Heard %.1f s of speech, decoded in %.2f s (%s)",

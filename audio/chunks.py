@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import AssistantError
+from assistant.errors import AudioFileError
 
 RATE = 16_000
 """Samples per second of every chunk after the edge."""
@@ -25,10 +25,6 @@ CHANNELS = 1
 CHUNK_MS = 50
 """The usual chunk length: short, so the end of speech is seen within 50 ms of the VAD
 deciding; the wake spotter gathers two before it decodes."""
-
-
-class AudioFileError(AssistantError):
-    """A WAV file cannot be read (missing, not WAV, or an unsupported sample format)."""
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from assistant.errors import AssistantError, AudioDeviceError
+from assistant.errors import AudioDeviceError, SpeechOutError
 from audio.chunks import CHANNELS, WIDTH, AudioChunk, ChunkConverter
 
 _LOGGER = logging.getLogger(__name__)
@@ -35,10 +35,6 @@ _LOCK = threading.Lock()
 """One synthesis at a time: espeak-ng is the process's."""
 _WORD = re.compile(r"\w")
 _SENTENCE_END = re.compile(r"(?<=[。！？!?])\s*|(?<=[.])\s+")
-
-
-class SpeechOutError(AssistantError):
-    """espeak-ng gave no audio for a reply (the loop logs it and goes on)."""
 
 
 @dataclass(frozen=True)
@@ -94,9 +90,6 @@ class Voice:
             raise SpeechOutError(f"espeak-ng gave no audio for a reply of {len(text)} characters")
         chunk = AudioChunk(self._rate, WIDTH, CHANNELS, audio)
         return ChunkConverter().convert(chunk, last=True)
-
-    def close(self) -> None:
-        """Nothing to release (espeak-ng stays loaded for the process)."""
 
 
 _SAMPLES: list[bytes] = []

@@ -217,7 +217,6 @@ def main() -> int:
         if args.memory:
             figures["memory"] = memory(rig, folder, voice, args.memory)
         figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-        rig.stages.voice.close()
     if args.json:
         print(json.dumps(figures, ensure_ascii=False))
     else:

@@ -97,6 +97,10 @@ class IntentParser:
         """Load the packaged sentence data for ``lang``."""
         return cls(load_language(lang), timezone)
 
+    def understands(self, text: str) -> bool:
+        """Whether ``text`` is any intent at all (not ``unknown``)."""
+        return self.parse(text).intent != "unknown"
+
     def parse(self, text: str, now: datetime | None = None) -> ParseResult:
         """Understand one utterance; ``now`` defaults to the current time.
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from assistant.errors import AudioFileError
 from audio.chunks import (
     AudioChunk,
-    AudioFileError,
     join,
     level,
     read_wav,

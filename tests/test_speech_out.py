@@ -28,7 +28,6 @@ def test_english_voice_speaks_english() -> None:
     audio = voice.synthesize("Time for your blood pressure tablet.", delivery(140, 7))
     assert audio.seconds > 1.0
     assert level(audio) > 0.02
-    voice.close()
 
 
 def test_emphasis_is_louder_and_slower_and_volume_follows_the_elder(zh_voice: Voice) -> None:

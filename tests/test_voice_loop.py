@@ -9,7 +9,6 @@ a real SQLite outbox and real espeak-ng speech.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -59,10 +58,8 @@ class Run:
 
 
 @pytest.fixture(scope="module")
-def voice() -> Iterator[Voice]:
-    out = Voice("zh")
-    yield out
-    out.close()
+def voice() -> Voice:
+    return Voice("zh")
 
 
 def _run(tmp_path: Path, wav: Path, voice: Voice, texts: list[str] | None = None,
