@@ -18,7 +18,19 @@ from typing import Annotated, TextIO
 
 import typer
 
-from assistant import __version__, audio_cli, models_cli, reminders_cli
+from assistant import (
+    __version__,
+    audio_cli,
+    config_cli,
+    doctor_cli,
+    hardware_cli,
+    models_cli,
+    outbox_cli,
+    register_cli,
+    reminders_cli,
+    service_cli,
+    status_cli,
+)
 from assistant.app import build
 from assistant.config import LANGUAGES, Paths, Settings, load_settings, parse_moment
 from assistant.errors import AssistantError, ConfigError
@@ -37,6 +49,11 @@ app = typer.Typer(
 
 app.add_typer(reminders_cli.app, name="reminders")
 app.add_typer(models_cli.app, name="models")
+app.add_typer(config_cli.app, name="config")
+app.add_typer(outbox_cli.app, name="outbox")
+app.add_typer(service_cli.app, name="service")
+for commands in (doctor_cli, status_cli, register_cli, hardware_cli):
+    commands.register(app)
 
 LangOption = Annotated[
     str | None, typer.Option("--lang", help="Language: zh or en (default: the configured one).")

@@ -8,6 +8,7 @@ is what the loop plays replies on: the ``Speaker``, or a ``WavRecorder`` (tests,
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import time
@@ -22,8 +23,17 @@ from audio.chunks import AudioChunk, ChunkConverter, join, silence, write_wav
 _LOGGER = logging.getLogger(__name__)
 
 
+BACKEND_ENV = "XIAOAN_AUDIO_BACKEND"
+"""Names a module that stands in for ``sounddevice`` (tests and CI, which have no sound
+hardware, run commands as subprocesses with ``tests.fake_sounddevice``). Unset on a device."""
+
+
 def sounddevice() -> ModuleType:
-    """The ``sounddevice`` module (imported late: it loads PortAudio)."""
+    """The ``sounddevice`` module (imported late: it loads PortAudio), or the stand-in
+    named by ``XIAOAN_AUDIO_BACKEND``."""
+    stand_in = os.environ.get(BACKEND_ENV, "")
+    if stand_in:
+        return importlib.import_module(stand_in)
     try:
         import sounddevice as sd
     except OSError as err:
