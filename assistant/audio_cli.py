@@ -21,6 +21,7 @@ from assistant.app import build
 from assistant.config import Paths, Settings
 from assistant.errors import AudioDeviceError, ModelError
 from assistant.events import Events, writer
+from assistant.supervisor import Watch
 from assistant.voice_app import (
     model_folder,
     model_for,
@@ -74,6 +75,7 @@ def run_voice(
     replies: Path | None = None,
     lines: Iterable[str] = (),
     linger_s: float = 0.0,
+    watch: Watch | None = None,
 ) -> None:
     """Run the speaker's loop on ``source`` until it ends (a microphone never does)."""
     events = Events()
@@ -82,12 +84,16 @@ def run_voice(
     output: AudioOutput = WavRecorder(replies) if replies else Speaker(settings.audio_output)
     stages = stages_for(settings, model, assistant.parser, source, output)
     write = writer(out, as_json, label="小安：" if settings.lang == "zh" else "XiaoAn: ")
-    loop = VoiceLoop(assistant, stages, settings, events, on_say=write, on_heard=_log_heard)
+    supervisor = (watch or Watch()).over(assistant, settings, paths, "voice", model.folder.name)
+    loop = VoiceLoop(assistant, stages, settings, events, on_say=write, on_heard=_log_heard,
+                     on_tick=supervisor.tick)  # fmt: skip
     events.feed(lines)
     assistant.start()
+    supervisor.start()
     try:
         loop.run(linger_s)
     finally:
+        supervisor.stop()
         assistant.stop()
         source.close()
         if isinstance(output, WavRecorder):

@@ -24,17 +24,21 @@ from assistant import (
     config_cli,
     doctor_cli,
     hardware_cli,
+    logs,
     models_cli,
     outbox_cli,
     register_cli,
     reminders_cli,
     service_cli,
     status_cli,
+    watchdog,
 )
 from assistant.app import build
 from assistant.config import LANGUAGES, Paths, Settings, load_settings, parse_moment
 from assistant.errors import AssistantError, ConfigError
 from assistant.events import Events
+from assistant.service_loop import run_service
+from assistant.supervisor import Watch
 from assistant.voice_loop import run_text
 from audio.sources import AudioSource, WavSource
 from intents import IntentParser, ParseResult
@@ -177,6 +181,14 @@ def run(
             "nothing is pending (default: stop at once; the outbox keeps the rest).",
         ),
     ] = 0.0,
+    service: Annotated[
+        bool,
+        typer.Option(
+            "--service",
+            help="Run as the supervised service (systemd): never text mode, wait for a "
+            "missing microphone, tell systemd's watchdog while healthy.",
+        ),
+    ] = False,
 ) -> None:
     """Start the assistant: microphone → wake word → listen → understand → act → speak.
 
@@ -186,13 +198,16 @@ def run(
     """
     settings, paths = load_settings()
     settings = _settings_with(settings, lang)
-    logging.getLogger().setLevel(settings.log_level.upper())
+    watch = Watch(watchdog.from_environment(), logs.configure(settings.log_level, paths.logs_dir))
     if (replies is not None or realtime) and audio is None:
         raise ConfigError("--replies and --realtime go with --audio FILE.wav: add it")
+    if service:
+        run_service(settings, paths, model, watch)
+        return
     if audio is not None:
         source: AudioSource = WavSource(audio, realtime=realtime)
         audio_cli.run_voice(settings, paths, source, sys.stdout, as_json, model, replies,
-                            linger_s=linger)  # fmt: skip
+                            linger_s=linger, watch=watch)  # fmt: skip
         return
     piped = audio_cli.piped(sys.stdin)  # utterances given on stdin: text mode
     microphone = (
@@ -201,26 +216,30 @@ def run(
     if microphone is not None:
         lines = _lines(sys.stdin) if sys.stdin.isatty() else ()
         audio_cli.run_voice(settings, paths, microphone, sys.stdout, as_json, model,
-                            lines=lines)  # fmt: skip
+                            lines=lines, watch=watch)  # fmt: skip
         return
-    _run_text(settings, paths, as_json, linger)
+    _run_text(settings, paths, as_json, linger, watch)
 
 
-def _run_text(settings: Settings, paths: Paths, as_json: bool, linger: float) -> None:
+def _run_text(settings: Settings, paths: Paths, as_json: bool, linger: float, watch: Watch) -> None:
     events = Events()
     assistant = build(settings, paths, events.relay)
+    supervisor = watch.over(assistant, settings, paths, "text")
     interactive = sys.stdin.isatty()
     zh = settings.lang == "zh"
     prompt = (
         ("请说（Ctrl-D 结束）> " if zh else "Say something (Ctrl-D ends)> ") if interactive else ""
     )
     assistant.start()
+    supervisor.start()
     try:
         run_text(
             assistant, settings, events, _lines(sys.stdin), sys.stdout, as_json=as_json,
             prompt=prompt, label="小安：" if zh else "XiaoAn: ", linger_s=linger,
+            on_tick=supervisor.tick,
         )  # fmt: skip
     finally:
+        supervisor.stop()
         assistant.stop()
 
 

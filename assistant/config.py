@@ -126,6 +126,10 @@ class Settings:
     schedule_poll_s: float = 600.0
     """Seconds between two looks at the platform's schedule (``schedule_source: platform``)."""
 
+    heartbeat_s: float = 60.0
+    """Seconds between two heartbeats to the platform (uptime, outbox backlog, last
+    problem), so the platform sees a device go quiet."""
+
     audio_input: str = ""
     """Microphone: a device index or part of its name; empty: the system's default input."""
 
@@ -286,6 +290,7 @@ _CHECKS: dict[str, Callable[[str], str | None]] = {
     "retention_days": _check_days,
     "schedule_source": _check_schedule_source,
     "schedule_poll_s": _check_positive,
+    "heartbeat_s": _check_positive,
     "wake_threshold": _check_fraction,
     "wake_repeats": _check_count,
     "wake_refractory_s": _check_positive,
@@ -361,9 +366,16 @@ def _typed(values: Mapping[str, str]) -> dict[str, Any]:
 def _read_file(path: Path) -> dict[str, str]:
     """Read and check the site settings file; every mistake is reported at once."""
     try:
-        data: Any = YAML(typ="rt").load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(f"{path}: cannot be read ({err}): fix its permissions") from err
+    return read_site_text(text, path)
+
+
+def read_site_text(text: str, path: Path) -> dict[str, str]:
+    """Check the text of a site settings file (``path`` names it in messages)."""
+    try:
+        data: Any = YAML(typ="rt").load(text)
     except YAMLError as err:
         raise ConfigError(f"{path}: is not valid YAML: {err}") from err
     if data is None:
@@ -393,6 +405,25 @@ def _read_file(path: Path) -> dict[str, str]:
     if problems:
         raise ConfigError("\n".join(problems))
     return values
+
+
+def check_setting(name: str, value: str) -> None:
+    """A setting as ``assistant config set`` would write it; ``ConfigError`` says the fix."""
+    known = [f.name for f in fields(Settings)]
+    if name not in known:
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f"did you mean `{close[0]}`?" if close else "`assistant config show` lists them"
+        raise ConfigError(f"unknown setting `{name}`: {hint}")
+    if name in _SECRETS:
+        raise ConfigError(
+            f"`{name}` is not kept in config.yaml: pair the device with `assistant register`"
+        )
+    _check(name, value, f"setting {name}")
+
+
+def typed_value(name: str, value: str) -> Any:
+    """A checked setting's value as its field's type (for writing YAML)."""
+    return _typed({name: value})[name]
 
 
 def _line_of(data: Any, key: object) -> int:

@@ -181,12 +181,53 @@ class Outbox:
         self._update(row, "state = ?, attempts = attempts + 1, last_error = ?", (PARKED, reason))
 
     def requeue(self, key: str, now: float) -> bool:
-        """A technician sends a parked request again; False when there is no such row."""
-        return self._set_state(key, PENDING, "next_at = ?", (now,), from_state=PARKED)
+        """A technician sends a parked request again, or a waiting one now; False when no
+        such row is parked or pending."""
+        with self._db.connect() as conn, transaction(conn):
+            cur = conn.execute(
+                "UPDATE outbox SET state = ?, next_at = ? WHERE key = ? AND state IN (?, ?)",
+                (PENDING, now, key, PARKED, PENDING),
+            )
+        return cur.rowcount == 1
 
-    def drop(self, key: str, reason: str) -> bool:
-        """A technician gives a request up; the row and the reason stay on record."""
-        return self._set_state(key, DROPPED, "last_error = ?", (f"dropped: {reason}",))
+    def drop(self, key: str, reason: str, now: float) -> bool:
+        """A technician gives a request up: the row stays, marked with the reason, and an
+        ``outbox_dropped`` record says what was dropped, when and why (never silent).
+        False when there is no such row still to deliver."""
+        with self._db.connect() as conn, transaction(conn):
+            cur = conn.execute(
+                "UPDATE outbox SET state = ?, last_error = ? WHERE key = ? AND state IN (?, ?)",
+                (DROPPED, f"dropped: {reason}", key, PENDING, PARKED),
+            )
+            if cur.rowcount != 1:
+                return False
+            kind = conn.execute("SELECT kind FROM outbox WHERE key = ?", (key,)).fetchone()[0]
+            record = Record("outbox_dropped", {"key": key, "kind": kind, "reason": reason})
+            _insert_records(conn, [record], now, key)
+        return True
+
+    def by_id(self, row_id: int) -> OutboxRow | None:
+        """The row with this number (what ``assistant outbox list`` shows)."""
+        return self._one("SELECT * FROM outbox WHERE id = ?", (row_id,))
+
+    def rows(self, states: Iterable[str], limit: int = 100) -> list[OutboxRow]:
+        """Rows in these states, oldest first."""
+        names = list(states)
+        marks = ",".join("?" * len(names))
+        with self._db.connect() as conn:
+            rows = conn.execute(
+                f"SELECT * FROM outbox WHERE state IN ({marks}) ORDER BY id LIMIT ?",
+                (*names, limit),
+            ).fetchall()
+        return [_row(r) for r in rows]
+
+    def oldest_pending(self) -> float | None:
+        """When the oldest request still waiting for the platform was made."""
+        with self._db.connect() as conn:
+            value = conn.execute(
+                "SELECT MIN(created_at) FROM outbox WHERE state = ?", (PENDING,)
+            ).fetchone()[0]
+        return float(value) if value is not None else None
 
     def purge(self, delivered_before: float) -> int:
         """Forget delivered rows older than the retention period; returns how many."""
@@ -213,17 +254,6 @@ class Outbox:
     def _update(self, row: OutboxRow, assignments: str, args: tuple[Any, ...]) -> None:
         with self._db.connect() as conn, transaction(conn):
             conn.execute(f"UPDATE outbox SET {assignments} WHERE id = ?", (*args, row.id))
-
-    def _set_state(
-        self, key: str, state: str, extra: str, args: tuple[Any, ...], from_state: str = ""
-    ) -> bool:
-        guard = " AND state = ?" if from_state else " AND state != ?"
-        with self._db.connect() as conn, transaction(conn):
-            cur = conn.execute(
-                f"UPDATE outbox SET state = ?, {extra} WHERE key = ?{guard}",
-                (state, *args, key, from_state or DELIVERED),
-            )
-        return cur.rowcount == 1
 
 
 def _insert_records(

@@ -162,6 +162,11 @@ class Relay:
             self._purged_at = now
             self._outbox.purge(now - self._retention_s)
 
+    @property
+    def alive(self) -> bool:
+        """Whether the sender's thread runs (or was never started)."""
+        return self._thread is None or self._thread.is_alive()
+
     def wake(self) -> None:
         """A new row was committed: look at the outbox now."""
         self._wake.set()

@@ -10,7 +10,6 @@ reminders), ``history`` (taken, late, missed), ``remove ID`` (a voice reminder).
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from datetime import datetime, timedelta
@@ -23,6 +22,7 @@ import typer
 from assistant import phrasing
 from assistant.config import Paths, Settings, load_settings, parse_moment
 from assistant.errors import ConfigError
+from assistant.files import write_private
 from assistant.occurrences import Occurrence
 from assistant.reminders import Reminders
 from assistant.schedule import Schedule
@@ -86,7 +86,7 @@ def install(file: FileArg) -> None:
             f"schedule_source is `{settings.schedule_source}`: the platform's schedule is in "
             "force; set schedule_source: file in config.yaml to use a file"
         )
-    _copy_atomically(file, target)
+    write_private(target, file.read_bytes())
     store = ScheduleStore(Database(paths.data_dir / "xiaoan.db").create(), target)
     store.refresh_file(time.time())
     _print(f"{target}: installed: {_describe(schedule)}")
@@ -119,14 +119,15 @@ def list_(
     """The coming reminders, in plain words."""
     settings, paths = load_settings()
     schedule = load_schedule_file(file) if file else None
-    reminders = _reminders(settings, paths, schedule)
+    reminders = open_reminders(settings, paths, schedule)
     now = _moment(now_text, settings)
     for occurrence in reminders.planned(now, days * 86400.0):
         if as_json:
             _print({"due": occurrence.due.isoformat(), "kind": occurrence.kind,
                     **occurrence.data})  # fmt: skip
         else:
-            _print(f"{_when(occurrence.due, settings.lang)}  {_what(occurrence, settings.lang)}")
+            when = when_words(occurrence.due, settings.lang)
+            _print(f"{when}  {what_words(occurrence, settings.lang)}")
     if not file:
         for voice in reminders.voice_reminders():
             if in_past(voice.spec, now):
@@ -140,7 +141,7 @@ def list_(
 def history(days: DaysOption = 7, as_json: JsonOption = False, now_text: NowOption = None) -> None:
     """What became of each reminder: taken (and how late), missed, answered."""
     settings, paths = load_settings()
-    reminders = _reminders(settings, paths, None)
+    reminders = open_reminders(settings, paths, None)
     since = _moment(now_text, settings).timestamp() - days * 86400.0
     words = _OUTCOMES[settings.lang]
     for entry in reminders.history(since):
@@ -157,14 +158,14 @@ def history(days: DaysOption = 7, as_json: JsonOption = False, now_text: NowOpti
             outcome += f"（{_WHY[settings.lang][entry['why']]}）" if settings.lang == "zh" \
                 else f" ({_WHY[settings.lang][entry['why']]})"  # fmt: skip
         kind = _KINDS[settings.lang].get(entry["kind"], entry["kind"])
-        _print(f"{_when(due, settings.lang)}  {kind} {entry['name']}  {outcome}".rstrip())
+        _print(f"{when_words(due, settings.lang)}  {kind} {entry['name']}  {outcome}".rstrip())
 
 
 @app.command()
 def remove(voice_id: Annotated[int, typer.Argument(help="The #id `list` shows.")]) -> None:
     """Remove a reminder that was set by voice."""
     settings, paths = load_settings()
-    reminders = _reminders(settings, paths, None)
+    reminders = open_reminders(settings, paths, None)
     if not reminders.remove_voice(voice_id):
         raise ConfigError(
             f"there is no voice reminder #{voice_id}: `assistant reminders list` shows them"
@@ -172,7 +173,8 @@ def remove(voice_id: Annotated[int, typer.Argument(help="The #id `list` shows.")
     _print(f"voice reminder #{voice_id} removed")
 
 
-def _reminders(settings: Settings, paths: Paths, schedule: Schedule | None) -> Reminders:
+def open_reminders(settings: Settings, paths: Paths, schedule: Schedule | None) -> Reminders:
+    """The device's reminders (read side), on its schedule or on ``schedule``."""
     db = Database(paths.data_dir / "xiaoan.db").create()
     if schedule is None:
         store = ScheduleStore(db, paths.schedule_file, settings.schedule_source)
@@ -183,24 +185,6 @@ def _reminders(settings: Settings, paths: Paths, schedule: Schedule | None) -> R
 
 def _moment(text: str | None, settings: Settings) -> datetime:
     return datetime.now(settings.tz) if text is None else parse_moment(text, settings.tz)
-
-
-def _copy_atomically(source: Path, target: Path) -> None:
-    """Write ``target`` (0600) from ``source`` so that it is the old or the new file."""
-    data = source.read_bytes()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.new")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as out:
-        out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(temporary, target)
-    folder = os.open(target.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)  # the rename itself survives a power cut
-    finally:
-        os.close(folder)
 
 
 def _describe(schedule: Schedule) -> str:
@@ -216,7 +200,8 @@ def _describe(schedule: Schedule) -> str:
     return ", ".join(parts)
 
 
-def _when(moment: datetime, lang: str) -> str:
+def when_words(moment: datetime, lang: str) -> str:
+    """A reminder's time in plain words."""
     if lang == "zh":
         return phrasing.zh_day(moment.date(), moment.date() - timedelta(days=9), True) + " " \
             + phrasing.zh_clock(moment, True)  # fmt: skip
@@ -229,7 +214,8 @@ _MEALS = {
 }
 
 
-def _what(occurrence: Occurrence, lang: str) -> str:
+def what_words(occurrence: Occurrence, lang: str) -> str:
+    """What a reminder is about, in plain words."""
     kind = _KINDS[lang].get(occurrence.kind, occurrence.kind)
     meal = _MEALS[lang].get(occurrence.meal, "")
     extra = [x for x in (occurrence.name, occurrence.dose, meal, occurrence.note) if x]

@@ -94,8 +94,11 @@ class VoiceLoop:
         on_say: Callable[[list[Say], bool], None] = lambda says, answered: None,
         on_heard: Callable[[Heard], None] = lambda heard: None,
         monotonic: Callable[[], float] = time.monotonic,
+        on_tick: Callable[[Phase], None] = lambda phase: None,
     ) -> None:
         self._assistant = assistant
+        self._on_tick = on_tick
+        self._stopping = False
         self._dialogue = assistant.dialogue
         self._stages = stages
         self._settings = settings
@@ -117,11 +120,16 @@ class VoiceLoop:
         """Where the loop is."""
         return self._phase
 
+    def stop(self) -> None:
+        """End the loop at its next tick (from another thread or from ``on_tick``)."""
+        self._stopping = True
+
     def run(self, linger_s: float = 0.0) -> None:
-        """Loop until the input has ended and (for up to ``linger_s``) nothing is pending."""
+        """Loop until the input has ended and (for up to ``linger_s``) nothing is pending,
+        or until ``stop``."""
         self._warm_up()
         ended_at: float | None = None
-        while True:
+        while not self._stopping:
             self._tick()  # first: a reminder that is due is said before what comes next
             self._step()
             if self._ended() and self._phase is Phase.WAITING:
@@ -249,6 +257,7 @@ class VoiceLoop:
                     break
                 first = self._monotonic() * 1000 if first is None else first
                 self._stages.output.play(audio)
+                self._on_tick(self._phase)  # a long reply is no stuck loop
         self._stages.source.flush()
         self._recent.clear()
         self._enter(previous, "spoken")
@@ -280,6 +289,7 @@ class VoiceLoop:
         if now - self._last_tick < TICK_S:
             return
         self._last_tick = now
+        self._on_tick(self._phase)
         self._say_or_hold(self._dialogue.tick())
 
     def _say_or_hold(self, says: list[Say], answered: bool = False) -> None:
@@ -303,13 +313,14 @@ def run_text(
     prompt: str = "",
     label: str = "小安：",
     linger_s: float = 0.0,
+    on_tick: Callable[[Phase], None] = lambda phase: None,
 ) -> None:
     """Text mode: the same loop without audio stages, on stdin lines."""
     if prompt:
         out.write(prompt)
         out.flush()
     loop = VoiceLoop(assistant, None, settings, events,
-                     on_say=writer(out, as_json, prompt, label))  # fmt: skip
+                     on_say=writer(out, as_json, prompt, label), on_tick=on_tick)  # fmt: skip
     events.feed(lines)
     loop.run(linger_s)
 

@@ -97,22 +97,43 @@ class AudioOutput(Protocol):
 class Speaker:
     """The output device through ``sounddevice`` (opened per reply: a lost device recovers)."""
 
-    def __init__(self, device: str = "") -> None:
+    def __init__(self, device: str = "", wait_for_device: bool = False) -> None:
         self._spec = device
-        index, info = find_device(device, "output")
-        self._index = index
-        self.name = str(info.get("name", index))
+        self._index: int | None = None
+        self.name = ""
+        try:
+            self._find()
+        except AudioDeviceError as err:
+            if not wait_for_device:
+                raise
+            _LOGGER.warning("%s: waiting for a speaker", err)
+
+    @property
+    def missing(self) -> bool:
+        """Whether no speaker was found (it is looked for again before each reply)."""
+        return self._index is None
+
+    def _find(self) -> None:
+        index, info = find_device(self._spec, "output")
+        self._index, self.name = index, str(info.get("name", index))
 
     def play(self, chunk: AudioChunk) -> None:
         """Play and wait; a device error is logged, and the reply is lost, not the loop."""
         sd = sounddevice()
+        if self._index is None:  # no rescan here: it would stop the microphone's stream
+            try:
+                self._find()
+            except AudioDeviceError as lost:
+                _LOGGER.debug("%s", lost)
+                return
         try:
             sd.play(_as_array(chunk), chunk.rate, device=self._index, blocking=True)
         except (sd.PortAudioError, ValueError) as err:
             _LOGGER.warning("speaker %s failed (%s): trying to re-open it", self.name, err)
             rescan(sd)
+            self._index = None
             try:
-                self._index = find_device(self._spec, "output")[0]
+                self._find()
             except AudioDeviceError as lost:
                 _LOGGER.warning("%s", lost)
 

@@ -120,7 +120,8 @@ class Microphone:
 
     ``backend`` is the ``sounddevice`` module (the one seam to the hardware; tests pass a
     stand-in), ``wait_s`` how long ``read`` waits for audio, ``sleep`` how it pauses
-    between attempts to re-open a lost device."""
+    between attempts to re-open a lost device. With ``wait_for_device`` (the service), no
+    microphone at the start is a lost one, looked for again and again, not an error."""
 
     def __init__(
         self,
@@ -129,6 +130,7 @@ class Microphone:
         backend: ModuleType | None = None,
         wait_s: float = CHUNK_MS / 1000 * 2,
         sleep: Callable[[float], None] = time.sleep,
+        wait_for_device: bool = False,
     ) -> None:
         self._spec = device
         self._clock = clock
@@ -144,7 +146,18 @@ class Microphone:
         self._next_ms: float | None = None
         self._next_try = 0.0
         self.name = ""
-        self._open()
+        try:
+            self._open()
+        except AudioDeviceError as err:
+            if not wait_for_device:
+                raise
+            _LOGGER.warning("%s: waiting for a microphone", err)
+            self._lost_since = self._next_try = clock()
+
+    @property
+    def missing(self) -> bool:
+        """Whether there is no working microphone right now (it is being looked for)."""
+        return self._lost_since is not None
 
     @property
     def ended(self) -> bool:

@@ -154,8 +154,9 @@ def test_refusal_parks_with_the_reason(rig: Rig) -> None:
     assert rig.relay.send_due() is None  # parked rows are left alone
     assert rig.outbox.requeue(key, START)
     assert rig.outbox.counts()[PENDING] == 1
-    assert rig.outbox.drop(key, "test")
+    assert rig.outbox.drop(key, "test", START)
     assert rig.outbox.counts()["dropped"] == 1
+    assert not rig.outbox.drop(key, "again", START)
 
 
 def test_an_emergency_is_never_parked(rig: Rig) -> None:
