@@ -125,7 +125,7 @@ def set_(
 ) -> None:
     """Check a value and write it into config.yaml (atomically, comments kept)."""
     check_setting(key, value)
-    path = _write(key, value)
+    path = write_setting(key, value)
     typer.echo(f"{path}: {key} = {_masked(key, value)} ({RESTART_HINT})")
 
 
@@ -133,12 +133,13 @@ def set_(
 def unset(key: Annotated[str, typer.Argument(help="A setting's name.")]) -> None:
     """Remove a setting from config.yaml: its default applies again."""
     check_setting(key, str(getattr(Settings(), key)))
-    path = _write(key, None)
+    path = write_setting(key, None)
     typer.echo(f"{path}: {key} back to its default ({RESTART_HINT})")
 
 
-def _write(key: str, value: str | None) -> Path:
-    """The file with ``key`` set (or removed), checked whole before it replaces the old."""
+def write_setting(key: str, value: str | None) -> Path:
+    """Set (or, with None, remove) a checked setting in ``config.yaml``; the file is checked
+    whole before it replaces the old one."""
     path = Paths(default_home(os.environ)).config_file
     yaml = YAML(typ="rt")
     data: Any = yaml.load(path.read_text(encoding="utf-8")) if path.exists() else None

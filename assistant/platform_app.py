@@ -5,6 +5,12 @@ bytes, from the HTTP layer (``assistant.platform_server``) or straight from a te
 emits a ``Reply``: status, JSON body and headers, or a fault's ``drop``/``reset``. Bodies are
 checked by ``assistant.platform_checks``, kept by ``assistant.platform_store``; faults are
 decided by ``assistant.platform_faults``. No sockets here.
+
+Device requests are signed, except ``POST /v1/pair``: a device trades a one-time pairing
+code (made by ``POST /v1/admin/pairing-codes``) for its id and a new secret. Failed pairing
+attempts are counted server-wide; after ``PAIR_MAX_FAILURES`` within ``PAIR_WINDOW_S``
+seconds every attempt is refused with 429 until the oldest of them leaves the window.
+Neither codes nor secrets are ever logged.
 """
 
 from __future__ import annotations
@@ -13,7 +19,9 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 import re
+import secrets
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -23,22 +31,28 @@ from typing import Any, Literal, NoReturn
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from assistant.platform_checks import (
+    DEVICE_ID,
     KINDS,
     InvalidRequest,
     _only,
     parse_date,
     parse_heartbeat,
     parse_meals,
+    parse_pairing,
+    parse_pairing_order,
     parse_submission,
 )
 from assistant.platform_faults import FaultInjector, FaultSettings
 from assistant.platform_store import (
+    CodeRefused,
     Fresh,
     InProgress,
     JSONObject,
     KeyReused,
+    PairingLimited,
     PlatformStore,
     Replay,
+    iso_utc,
 )
 from assistant.signing import (
     HEADER_IDEMPOTENCY,
@@ -59,9 +73,13 @@ STATUSES = ("received", "accepted", "completed", "cancelled", "rejected")
 PROVIDER_STATUSES = STATUSES[1:]
 AUTH_REFUSALS = ("unauthenticated", "unknown_device", "stale", "bad_signature", "replayed")
 MAX_NONCE = 128
+PAIRING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+"""Pairing code characters: no 0/O, 1/I/L look-alikes."""
+PAIRED_SECRET_BYTES = 32
+PAIR_MAX_FAILURES = 10
+PAIR_WINDOW_S = 600
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
-_DEVICE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 class ApiError(Exception):
@@ -145,12 +163,14 @@ def _no_constant(name: str) -> NoReturn:
 
 @dataclass(frozen=True)
 class Route:
-    """An endpoint: method, path pattern, handler; admin endpoints take the bearer token."""
+    """An endpoint: method, path pattern, handler; admin endpoints take the bearer token,
+    the other (device) endpoints are signed unless ``signed`` is False."""
 
     method: str
     pattern: re.Pattern[str]
     handler: Callable[[Call], Reply]
     admin: bool = False
+    signed: bool = True
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -171,9 +191,15 @@ class ServerConfig:
             check_device(device_id, secret)
 
 
+def new_pairing_code() -> str:
+    """Eight random characters of ``PAIRING_ALPHABET`` in two groups: ``K7Q4-M2PX``."""
+    chars = "".join(secrets.choice(PAIRING_ALPHABET) for _ in range(8))
+    return f"{chars[:4]}-{chars[4:]}"
+
+
 def check_device(device_id: str, secret: bytes) -> None:
     """``ValueError`` unless the id and secret are acceptable for a device."""
-    if not _DEVICE_ID.fullmatch(device_id):
+    if not DEVICE_ID.fullmatch(device_id):
         raise ValueError(f"device id {device_id!r} must be 1-64 of A-Z a-z 0-9 . _ -")
     if len(secret) < MIN_SECRET_BYTES:
         raise ValueError(f"the secret of {device_id} must be at least {MIN_SECRET_BYTES} bytes")
@@ -203,6 +229,8 @@ class PlatformApp:
         ]
         admin: list[tuple[str, str, Callable[[Call], Reply]]] = [
             ("PUT", "/v1/admin/devices/([^/]+)", self._put_device),
+            ("GET", "/v1/admin/devices/([^/]+)/heartbeat", self._get_heartbeat),
+            ("POST", "/v1/admin/pairing-codes", self._pairing_code),
             ("GET", "/v1/admin/requests", self._admin_list),
             ("POST", "/v1/admin/requests/([^/]+)/status", self._set_status),
             ("PUT", "/v1/admin/menu/([^/]+)", self._put_menu),
@@ -211,8 +239,10 @@ class PlatformApp:
             ("GET", "/v1/admin/faults", self._get_faults),
             ("GET", "/v1/admin/stats", self._stats),
         ]
-        self.routes = [Route(m, re.compile(p), h) for m, p, h in device] + [
-            Route(m, re.compile(p), h, admin=True) for m, p, h in admin
+        self.routes = [
+            *(Route(m, re.compile(p), h) for m, p, h in device),
+            Route("POST", re.compile("/v1/pair"), self._pair, signed=False),
+            *(Route(m, re.compile(p), h, admin=True) for m, p, h in admin),
         ]
 
     def handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> Reply:
@@ -230,7 +260,7 @@ class PlatformApp:
         if route.admin:
             self._check_admin(call)
             return self._run(route, call)
-        decision = self._faults.decide()
+        decision = self._faults.decide(split.path)
         if decision.delay_s and self._stopping.wait(decision.delay_s):
             raise ApiError(503, "unavailable", "the platform is stopping")
         if decision.reset:
@@ -238,7 +268,8 @@ class PlatformApp:
         if decision.fail_status is not None:
             message = "fault injected (PUT /v1/admin/faults)"
             return Reply(decision.fail_status, {"error": "injected", "message": message})
-        call = replace(call, device_id=self._authenticate(call))
+        if route.signed:
+            call = replace(call, device_id=self._authenticate(call))
         try:
             reply = self._run(route, call)
         except ApiError as exc:
@@ -370,7 +401,43 @@ class PlatformApp:
         now = int(self._config.clock())
         return Reply(200, {"server_time": now, "next_in_s": HEARTBEAT_EVERY_S})
 
+    def _pair(self, call: Call) -> Reply:
+        code = parse_pairing(call.json_object())
+        secret = secrets.token_bytes(PAIRED_SECRET_BYTES)
+        outcome = self._store.redeem_pairing_code(
+            code, secret, max_failures=PAIR_MAX_FAILURES, window_s=PAIR_WINDOW_S
+        )
+        if isinstance(outcome, PairingLimited):
+            wait = str(max(1, math.ceil(outcome.retry_after_s)))
+            message = (
+                f"{PAIR_MAX_FAILURES} failed pairing attempts within {PAIR_WINDOW_S} s: "
+                f"retry in {wait} s"
+            )
+            raise ApiError(429, "too_many_attempts", message, headers=(("Retry-After", wait),))
+        if isinstance(outcome, CodeRefused):
+            raise ApiError(403, "invalid_code", f"this pairing code is {outcome.reason}")
+        logger.info("device %s paired", outcome.device_id)
+        now = int(self._config.clock())
+        return Reply(
+            201, {"device_id": outcome.device_id, "secret": secret.hex(), "server_time": now}
+        )
+
     # Provider and admin endpoints
+
+    def _pairing_code(self, call: Call) -> Reply:
+        device_id, ttl_s = parse_pairing_order(call.json_object())
+        code = new_pairing_code()
+        while (expires_at := self._store.put_pairing_code(device_id, code, ttl_s)) is None:
+            code = new_pairing_code()  # the digest of a stored code: about never
+        logger.info("pairing code made for device %s, valid %d s", device_id, ttl_s)
+        body = {"code": code, "device_id": device_id, "expires_at": iso_utc(expires_at)}
+        return Reply(201, body)
+
+    def _get_heartbeat(self, call: Call) -> Reply:
+        beat = self._store.last_heartbeat(call.params[0])
+        if beat is None:
+            raise ApiError(404, "not_found", f"no heartbeat from device {call.params[0]!r}")
+        return Reply(200, {"received_at": beat.received_at, "body": beat.body})
 
     def _put_device(self, call: Call) -> Reply:
         obj = _only(call.json_object(), {"secret"})
@@ -418,7 +485,7 @@ class PlatformApp:
         return Reply(204)
 
     def _put_schedule(self, call: Call) -> Reply:
-        if not _DEVICE_ID.fullmatch(call.params[0]):
+        if not DEVICE_ID.fullmatch(call.params[0]):
             _invalid("device id must be 1-64 of A-Z a-z 0-9 . _ -")
         version = self._store.put_schedule(call.params[0], call.json_object())
         logger.info("schedule of %s is now version %d", call.params[0], version)

@@ -2,8 +2,9 @@
 
 Receives values already decoded from JSON (and path parameters such as a menu's date) and
 emits them checked and normalised: a ``SubmittedRequest``, a heartbeat, a date, a menu's
-meals. A value that breaks the contract raises ``InvalidRequest`` with a message naming the
-field; ``assistant.platform_app`` answers it as 400 ``invalid_request``. No HTTP, no storage.
+meals, a pairing code order, a pairing attempt. A value that breaks the contract raises
+``InvalidRequest`` with a message naming the field; ``assistant.platform_app`` answers it as
+400 ``invalid_request``. No HTTP, no storage.
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ LANGS = ("zh", "en")
 MEALS = ("breakfast", "lunch", "dinner")
 DIETS = ("soft", "low_salt", "low_sugar", "vegetarian")
 MAX_SUMMARY = 500
+PAIRING_TTL_S = 900
+"""How long a pairing code lasts when ``ttl_s`` is not given (seconds)."""
+MIN_PAIRING_TTL_S, MAX_PAIRING_TTL_S = 60, 86_400
+DEVICE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _HHMM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
@@ -80,6 +85,29 @@ def parse_heartbeat(obj: JSONObject) -> JSONObject:
         if not isinstance(obj.get(name), str | None):
             _invalid(f"{name} must be a string or null")
     return obj
+
+
+def parse_pairing_order(obj: JSONObject) -> tuple[str, int]:
+    """A ``POST /v1/admin/pairing-codes`` body: the device id and the code's ``ttl_s``."""
+    obj = _only(obj, {"device_id", "ttl_s"})
+    device_id, ttl_s = obj.get("device_id"), obj.get("ttl_s", PAIRING_TTL_S)
+    if not isinstance(device_id, str) or not DEVICE_ID.fullmatch(device_id):
+        _invalid("device_id must be 1-64 of A-Z a-z 0-9 . _ -")
+    if type(ttl_s) is not int or not MIN_PAIRING_TTL_S <= ttl_s <= MAX_PAIRING_TTL_S:
+        _invalid(f"ttl_s must be an integer {MIN_PAIRING_TTL_S}..{MAX_PAIRING_TTL_S} (seconds)")
+    return device_id, ttl_s
+
+
+def parse_pairing(obj: JSONObject) -> str:
+    """A ``POST /v1/pair`` body: the code as sent (``model``, ``version`` optional strings;
+    other members are ignored)."""
+    code = obj.get("code")
+    if not isinstance(code, str):
+        _invalid("code must be a string (the pairing code)")
+    for name in ("model", "version"):
+        if not isinstance(obj.get(name, ""), str):
+            _invalid(f"{name} must be a string")
+    return code
 
 
 def parse_date(text: str) -> str:

@@ -1,9 +1,12 @@
 """Fault injection for the reference care platform (``assistant.platform_server``).
 
 A provider or a test sets the faults with ``PUT /v1/admin/faults``; they apply to device
-endpoints only. Each device request draws three numbers from one ``random.Random(seed)``,
-always in the order reset, fail, drop, so that a seeded run is reproducible whatever the
-outcomes. The first that hits wins:
+endpoints only (``/v1/pair`` included), and when ``paths`` is not empty only to the device
+requests whose path starts with one of those prefixes. Each device request the faults apply
+to draws three numbers from one ``random.Random(seed)``, always in the order reset, fail,
+drop, so that a seeded run is reproducible whatever the outcomes; a request whose path is
+left out draws nothing (so the other paths' sequence does not depend on it). The first that
+hits wins:
 
 * **reset**: before processing, the socket is closed with ``SO_LINGER`` 0 (the client sees
   a connection reset; nothing is stored);
@@ -12,7 +15,8 @@ outcomes. The first that hits wins:
 * **drop**: the request is processed and committed, then the connection is closed without a
   response (the client sees a connection error although the request was stored).
 
-``delay_ms`` is independent of those three: every device request waits that long first.
+``delay_ms`` is independent of those three: every device request the faults apply to waits
+that long first.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ class FaultSettings:
     drop_rate: float = 0.0
     reset_rate: float = 0.0
     seed: int | None = None
+    paths: tuple[str, ...] = ()
+    """Path prefixes (each starting with ``/v1/``) the faults apply to; empty: every one."""
 
     @classmethod
     def from_json(cls, obj: object) -> FaultSettings:
@@ -61,7 +67,12 @@ class FaultSettings:
         seed = obj.get("seed")
         if seed is not None and not _is_int(seed):
             raise ValueError("seed must be an integer or null")
-        return cls(delay_ms=delay, fail_status=status, seed=seed, **rates)
+        paths = _paths(obj.get("paths", []))
+        return cls(delay_ms=delay, fail_status=status, seed=seed, paths=paths, **rates)
+
+    def applies_to(self, path: str) -> bool:
+        """Whether the faults apply to a device request for ``path``."""
+        return not self.paths or path.startswith(self.paths)
 
 
 @dataclass(frozen=True)
@@ -93,12 +104,19 @@ class FaultInjector:
     def snapshot(self) -> dict[str, Any]:
         """The settings plus the counters since they were set."""
         with self._lock:
-            return {**asdict(self._settings), **self._counts}
+            settings = self._settings
+            return {**asdict(settings), "paths": list(settings.paths), **self._counts}
 
-    def decide(self) -> FaultDecision:
-        """Draw the faults of one device request and count them."""
+    def decide(self, path: str | None = None) -> FaultDecision:
+        """Draw the faults of one device request for ``path`` and count them.
+
+        A path the settings' ``paths`` leave out gets no fault and draws no numbers; None
+        skips that check (every request is drawn for).
+        """
         with self._lock:
             s = self._settings
+            if path is not None and not s.applies_to(path):
+                return FaultDecision()
             reset, fail, drop = (self._rng.random() for _ in range(3))
             delay_s = s.delay_ms / 1000
             if delay_s:
@@ -113,6 +131,14 @@ class FaultInjector:
                 self._counts["dropped"] += 1
                 return FaultDecision(delay_s=delay_s, drop=True)
             return FaultDecision(delay_s=delay_s)
+
+
+def _paths(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(
+        isinstance(p, str) and p.startswith("/v1/") for p in value
+    ):
+        raise ValueError("paths must be a list of path prefixes starting with /v1/")
+    return tuple(value)
 
 
 def _is_int(value: object) -> TypeGuard[int]:

@@ -1,8 +1,9 @@
 """SQLite storage of the reference care platform (``assistant.platform_server``).
 
 One file holds the devices and their secrets, the nonces seen, the idempotency records, the
-requests, the menus, the reminder schedules, the last heartbeat of each device and a few
-counters. The file is created with mode 0600 (it holds secrets, health data and addresses)
+requests, the menus, the reminder schedules, the last heartbeat of each device, the pairing
+codes (as SHA-256 digests only, never in clear text), the recent failed pairing attempts and
+a few counters. The file is created with mode 0600 (it holds secrets, health data and addresses)
 and opened in WAL mode with ``synchronous=FULL``: a 201 is only sent after the request is on
 disk.
 
@@ -13,6 +14,7 @@ the same file.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -25,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +91,17 @@ CREATE TABLE IF NOT EXISTS heartbeats (
     received_at TEXT NOT NULL,
     body TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS pairing_codes (
+    code_sha256 TEXT PRIMARY KEY,
+    device_id TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at REAL NOT NULL,
+    used_at TEXT
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS pairing_codes_device ON pairing_codes (device_id);
+CREATE TABLE IF NOT EXISTS pairing_failures (
+    failed_at REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS counters (
     name TEXT PRIMARY KEY,
     value INTEGER NOT NULL
@@ -105,6 +118,12 @@ _OPEN_STATUSES = ("received", "accepted")
 def iso_utc(ts: float) -> str:
     """``ts`` (Unix seconds) as ISO 8601 in UTC, to the second: ``2026-11-23T08:00:00Z``."""
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def pairing_digest(code: str) -> str:
+    """The hex SHA-256 of a pairing code, ignoring case, white space and dashes."""
+    normalised = "".join(code.split()).replace("-", "").upper()
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
 
 
 def dumps(obj: object) -> str:
@@ -215,6 +234,31 @@ class Heartbeat:
     body: JSONObject
 
 
+@dataclass(frozen=True)
+class Paired:
+    """The code was good: the device is registered with the new secret, the code used up."""
+
+    device_id: str
+
+
+@dataclass(frozen=True)
+class CodeRefused:
+    """The code is unknown (or replaced), used already or expired; counted as a failure."""
+
+    reason: Literal["unknown", "used", "expired"]
+
+
+@dataclass(frozen=True)
+class PairingLimited:
+    """Too many failed attempts lately: the code was not even looked at."""
+
+    retry_after_s: float
+    """Until the oldest failure in the window leaves it."""
+
+
+Pairing = Paired | CodeRefused | PairingLimited
+
+
 class PlatformStore:
     """The platform's SQLite file; every method is one transaction and thread-safe."""
 
@@ -266,12 +310,7 @@ class PlatformStore:
     def put_device(self, device_id: str, secret: bytes) -> None:
         """Register a device or replace its secret."""
         with self._tx() as db:
-            db.execute(
-                "INSERT INTO devices (device_id, secret, updated_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (device_id) DO UPDATE SET secret = excluded.secret, "
-                "updated_at = excluded.updated_at",
-                (device_id, secret, iso_utc(self._clock())),
-            )
+            _put_device(db, device_id, secret, self._clock())
 
     def device_secret(self, device_id: str) -> bytes | None:
         """The secret of a registered device, or None."""
@@ -294,6 +333,57 @@ class PlatformStore:
                 (device_id, nonce, now),
             )
             return cur.rowcount == 1
+
+    # Pairing
+
+    def put_pairing_code(self, device_id: str, code: str, ttl_s: int) -> float | None:
+        """Store the digest of a new code for a device, replacing the device's unused codes.
+
+        Returns when the code expires (Unix seconds), or None if its digest is that of a
+        code stored already (of any device): then make another code.
+        """
+        now = self._clock()
+        with self._tx() as db:
+            db.execute(
+                "DELETE FROM pairing_codes WHERE device_id = ? AND used_at IS NULL", (device_id,)
+            )
+            cur = db.execute(
+                "INSERT OR IGNORE INTO pairing_codes (code_sha256, device_id, created_at, "
+                "expires_at) VALUES (?, ?, ?, ?)",
+                (pairing_digest(code), device_id, iso_utc(now), now + ttl_s),
+            )
+        return now + ttl_s if cur.rowcount == 1 else None
+
+    def redeem_pairing_code(
+        self, code: str, secret: bytes, *, max_failures: int, window_s: float
+    ) -> Pairing:
+        """Pair with a code, in one transaction: refuse while ``max_failures`` attempts failed
+        within the last ``window_s`` seconds; else check the code, and if it is good use it up
+        and register its device with ``secret`` (as ``put_device``), if not count a failure.
+        """
+        now = self._clock()
+        with self._tx() as db:
+            db.execute("DELETE FROM pairing_failures WHERE failed_at <= ?", (now - window_s,))
+            failures, oldest = db.execute(
+                "SELECT COUNT(*), MIN(failed_at) FROM pairing_failures"
+            ).fetchone()
+            if failures >= max_failures:
+                return PairingLimited(float(oldest) + window_s - now)
+            digest = pairing_digest(code)
+            row = db.execute(
+                "SELECT device_id, expires_at, used_at FROM pairing_codes WHERE code_sha256 = ?",
+                (digest,),
+            ).fetchone()
+            refused = _refusal(row, now)
+            if refused is not None:
+                db.execute("INSERT INTO pairing_failures (failed_at) VALUES (?)", (now,))
+                return refused
+            assert row is not None  # _refusal refuses a missing code
+            db.execute(
+                "UPDATE pairing_codes SET used_at = ? WHERE code_sha256 = ?", (iso_utc(now), digest)
+            )
+            _put_device(db, row[0], secret, now)
+            return Paired(row[0])
 
     # Counters
 
@@ -507,6 +597,26 @@ class PlatformStore:
                 "SELECT received_at, body FROM heartbeats WHERE device_id = ?", (device_id,)
             ).fetchone()
         return None if row is None else Heartbeat(device_id, row[0], json.loads(row[1]))
+
+
+def _put_device(db: sqlite3.Connection, device_id: str, secret: bytes, now: float) -> None:
+    db.execute(
+        "INSERT INTO devices (device_id, secret, updated_at) VALUES (?, ?, ?) "
+        "ON CONFLICT (device_id) DO UPDATE SET secret = excluded.secret, "
+        "updated_at = excluded.updated_at",
+        (device_id, secret, iso_utc(now)),
+    )
+
+
+def _refusal(row: tuple[Any, ...] | None, now: float) -> CodeRefused | None:
+    """Why a pairing code's row (None: no such code) does not pair now, or None if it does."""
+    if row is None:
+        return CodeRefused("unknown")
+    if row[2] is not None:
+        return CodeRefused("used")
+    if now >= row[1]:
+        return CodeRefused("expired")
+    return None
 
 
 def _bump(db: sqlite3.Connection, name: str) -> None:

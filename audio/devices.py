@@ -33,7 +33,12 @@ def sounddevice() -> ModuleType:
     named by ``XIAOAN_AUDIO_BACKEND``."""
     stand_in = os.environ.get(BACKEND_ENV, "")
     if stand_in:
-        return importlib.import_module(stand_in)
+        try:
+            return importlib.import_module(stand_in)
+        except ImportError as err:
+            raise AudioDeviceError(
+                f"{BACKEND_ENV}={stand_in} cannot be imported ({err}): unset it on a device"
+            ) from err
     try:
         import sounddevice as sd
     except OSError as err:
@@ -101,6 +106,8 @@ class Speaker:
         self._spec = device
         self._index: int | None = None
         self.name = ""
+        self.last_error = ""
+        """Why the last ``play`` failed ("" when it played): ``assistant speaker-test`` says it."""
         try:
             self._find()
         except AudioDeviceError as err:
@@ -120,15 +127,18 @@ class Speaker:
     def play(self, chunk: AudioChunk) -> None:
         """Play and wait; a device error is logged, and the reply is lost, not the loop."""
         sd = sounddevice()
+        self.last_error = ""
         if self._index is None:  # no rescan here: it would stop the microphone's stream
             try:
                 self._find()
             except AudioDeviceError as lost:
                 _LOGGER.debug("%s", lost)
+                self.last_error = str(lost)
                 return
         try:
             sd.play(_as_array(chunk), chunk.rate, device=self._index, blocking=True)
         except (sd.PortAudioError, ValueError) as err:
+            self.last_error = str(err)
             _LOGGER.warning("speaker %s failed (%s): trying to re-open it", self.name, err)
             rescan(sd)
             self._index = None

@@ -179,7 +179,8 @@ class AdminClient:
         return reply
 
     def set_faults(self, **settings: Any) -> None:
-        """Replace the fault settings (omitted ones: no fault); zeroes the counters."""
+        """Replace the fault settings (omitted ones: no fault; ``paths=["/v1/heartbeat"]``
+        limits them to those path prefixes); zeroes the counters."""
         self.call("PUT", "/v1/admin/faults", settings)
 
     def faults(self) -> dict[str, Any]:
@@ -198,6 +199,22 @@ class AdminClient:
     def put_device(self, device_id: str, secret: bytes) -> None:
         """Register a device or change its secret."""
         self.call("PUT", f"/v1/admin/devices/{device_id}", {"secret": secret.hex()})
+
+    def pairing_code(self, device_id: str, ttl_s: int | None = None) -> str:
+        """A new pairing code for a device (replacing its unused ones), e.g. ``K7Q4-M2PX``."""
+        order: dict[str, Any] = {"device_id": device_id}
+        if ttl_s is not None:
+            order["ttl_s"] = ttl_s
+        return str(self.call("POST", "/v1/admin/pairing-codes", order).json()["code"])
+
+    def heartbeat(self, device_id: str) -> dict[str, Any] | None:
+        """The device's last heartbeat (``received_at``, ``body``), or None if it sent none."""
+        path = f"/v1/admin/devices/{device_id}/heartbeat"
+        reply = self.session.get(self.url + path, timeout=TIMEOUT_S)
+        if reply.status_code == 404:
+            return None
+        reply.raise_for_status()
+        return dict(reply.json())
 
     def put_menu(self, day: str, meals: list[dict[str, Any]]) -> None:
         """Store the menu of a date."""
