@@ -116,31 +116,33 @@ def logs(
         typer.echo(f"{current}: no log yet (the assistant has not run here; under systemd, "
                    "`journalctl -u xiaoan` shows its start)")  # fmt: skip
         return
-    for line in _last_lines(current, lines):
+    info = current.stat() if current.exists() else None
+    size = info.st_size if info else 0
+    for line in _last_lines(current, lines, size):
         sys.stdout.write(line)
     sys.stdout.flush()
     if follow:
-        _follow(current)
+        _follow(current, size, info.st_ino if info else None)
 
 
-def _last_lines(current: Path, count: int) -> list[str]:
-    """The last ``count`` lines across the current file and the rotated ones."""
+def _last_lines(current: Path, count: int, size: int) -> list[str]:
+    """The last ``count`` lines across the rotated files and the first ``size`` bytes of
+    the current one (what follows is ``--follow``'s)."""
     files = [current.with_name(f"{current.name}.{i}") for i in range(BACKUPS, 0, -1)]
     out: list[str] = []
     for path in [*files, current]:
         try:
-            with path.open(encoding="utf-8", errors="replace") as stream:
-                out.extend(stream.readlines())
+            data = path.read_bytes()
         except FileNotFoundError:
             continue
+        data = data[:size] if path == current else data
+        out.extend(data.decode("utf-8", errors="replace").splitlines(keepends=True))
         out = out[-count:] if count else []
     return out
 
 
-def _follow(current: Path) -> None:
-    """Print what is appended; start over when the file was rotated or replaced."""
-    position = current.stat().st_size if current.exists() else 0
-    inode = current.stat().st_ino if current.exists() else None
+def _follow(current: Path, position: int, inode: int | None) -> None:
+    """Print what is appended after ``position``; start over when the file was rotated."""
     while True:
         try:
             info = current.stat()

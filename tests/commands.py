@@ -10,8 +10,11 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 FAKE_AUDIO = "tests.fake_sounddevice"
@@ -32,3 +35,36 @@ def assistant(
     return subprocess.run([sys.executable, "-m", "assistant", *args], input=stdin,
                           capture_output=True, text=True, env=env, timeout=timeout_s,
                           check=False)  # fmt: skip
+
+
+class Notifications:
+    """What a process sent to its ``NOTIFY_SOCKET`` (``READY=1``, ``WATCHDOG=1``…)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+
+    def next(self, timeout_s: float) -> str:
+        """The next message; ``TimeoutError`` when none came in time."""
+        self._sock.settimeout(timeout_s)
+        return self._sock.recv(4096).decode()
+
+    def rest(self) -> str:
+        """Every message still queued, joined by newlines."""
+        self._sock.setblocking(False)
+        out = []
+        while True:
+            try:
+                out.append(self._sock.recv(4096).decode())
+            except BlockingIOError:
+                return "\n".join(out)
+
+
+@contextmanager
+def notify_socket(path: Path) -> Iterator[Notifications]:
+    """A datagram socket standing where systemd's notification socket would be."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(path))
+    try:
+        yield Notifications(sock)
+    finally:
+        sock.close()
