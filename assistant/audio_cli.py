@@ -53,7 +53,7 @@ def microphone_or_none(settings: Settings, paths: Paths, model: str) -> Micropho
     try:
         microphone = Microphone(settings.audio_input)
     except AudioDeviceError as err:
-        _LOGGER.warning("%s: running in text mode", err)
+        _LOGGER.warning("%s: running in text mode (type what the elder would say)", err)
         return None
     if sys.stdin.isatty():
         try:

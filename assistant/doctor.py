@@ -166,7 +166,6 @@ def _device(spec: str, kind: str, part: str, test: str) -> Finding:
         index, info = find_device(spec, kind)
     except AssistantError as err:
         what, _, fix = str(err).partition(": ")
-        fix = fix.split("; `assistant run --text`")[0]
         return Finding(part, FAIL, what, f"{fix}; then `assistant {test}`")
     return Finding(part, OK, f"{info.get('name', index)} (device {index}); "
                              f"`assistant {test}` to hear it")  # fmt: skip

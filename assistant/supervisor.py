@@ -104,7 +104,9 @@ class Supervisor:
         """The assistant is up: heartbeat on, status written, systemd told."""
         if self._heartbeat is not None:
             self._heartbeat.start()
-        self.tick("waiting")
+        with self._lock:
+            self._status = replace(self._status, phase="waiting")
+        self._write()  # before READY: whoever waits for it finds the status
         self._watchdog.ready(f"listening ({self._status.mode})")
 
     def tick(self, phase: object) -> None:

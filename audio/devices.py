@@ -73,8 +73,8 @@ def find_device(
     what = "microphone" if kind == "input" else "speaker"
     if not usable:
         raise AudioDeviceError(
-            f"no {what} found: plug one in (USB), check `arecord -l` / `aplay -l`; "
-            "`assistant run --text` works without one"
+            f"no {what} found: plug one in (USB), check "
+            f"`{'arecord' if kind == 'input' else 'aplay'} -l`"
         )
     if not spec:
         default = sd.default.device[0 if kind == "input" else 1]
