@@ -10,11 +10,11 @@ outcome (and the clock skew the platform's answer shows) goes to ``on_beat``.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from assistant.periodic import Periodic
 from assistant.platform import Fetched, PlatformClient
 from assistant.runtime import Beat
 
@@ -34,16 +34,14 @@ class Heartbeat:
     ) -> None:
         self._client = client
         self._health = health
-        self._interval_s = interval_s
         self._on_beat = on_beat
         self._clock = clock
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._thread = Periodic("heartbeat", self.beat, interval_s)
 
     @property
     def alive(self) -> bool:
         """Whether the thread runs (or was never started)."""
-        return self._thread is None or self._thread.is_alive()
+        return self._thread.alive
 
     def beat(self) -> Beat:
         """Send one heartbeat now; its outcome."""
@@ -65,19 +63,8 @@ class Heartbeat:
 
     def start(self) -> None:
         """Beat now, then every interval, until ``stop``."""
-        self._thread = threading.Thread(target=self._run, name="heartbeat", daemon=True)
         self._thread.start()
 
     def stop(self, timeout_s: float = 5.0) -> None:
         """Stop the thread (a beat under way ends within the request timeout)."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout_s)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.beat()
-            except Exception:  # the heartbeat must outlive a bad health value or a full disk
-                _LOGGER.exception("the heartbeat failed; trying again later")
-            self._stop.wait(self._interval_s)
+        self._thread.stop(timeout_s)

@@ -10,11 +10,11 @@ stays in force. The network never blocks the dialogue: this runs in its own thre
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 
 from assistant.errors import ScheduleError, StorageError
+from assistant.periodic import Periodic
 from assistant.platform import Fetched, PlatformClient, Refused
 from assistant.schedule_store import ScheduleStore
 
@@ -33,11 +33,9 @@ class ScheduleSync:
     ) -> None:
         self._client = client
         self._store = store
-        self._poll_s = poll_s
         self._clock = clock
         self._refused_version: object = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._thread = Periodic("schedule-sync", self.fetch, poll_s, survives=(StorageError,))
 
     def fetch(self) -> bool:
         """One look at the platform; True when a newer good schedule was put in force."""
@@ -63,19 +61,8 @@ class ScheduleSync:
 
     def start(self) -> None:
         """Poll in a background thread until ``stop()``."""
-        self._thread = threading.Thread(target=self._run, name="schedule-sync", daemon=True)
         self._thread.start()
 
     def stop(self, timeout_s: float = 5.0) -> None:
         """Stop the thread (a fetch under way finishes first)."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout_s)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.fetch()
-            except StorageError:
-                _LOGGER.exception("could not keep the platform's reminder schedule")
-            self._stop.wait(self._poll_s)
+        self._thread.stop(timeout_s)
