@@ -303,7 +303,8 @@ _CHECKS: dict[str, Callable[[str], str | None]] = {
     "earcon": _check_bool,
 }
 _SECRETS = frozenset({"device_secret"})
-"""Settings that never come from the site file (which is not 0600): environment or file."""
+"""Settings that never come from the site file (copied, shown and edited by hand): they come
+from the environment or their own 0600 file."""
 
 
 def default_home(env: Mapping[str, str]) -> Path:

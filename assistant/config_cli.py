@@ -103,7 +103,9 @@ def show(as_json: JsonOption = False) -> None:
 
 
 @app.command()
-def validate(as_json: JsonOption = False) -> None:
+def validate(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+) -> None:
     """Check config.yaml, the environment and the reminder schedule; every mistake at once."""
     settings, paths = load_settings()
     checked = [f"{paths.config_file}: good" if paths.config_file.exists()
@@ -132,7 +134,7 @@ def set_(
 @app.command()
 def unset(key: Annotated[str, typer.Argument(help="A setting's name.")]) -> None:
     """Remove a setting from config.yaml: its default applies again."""
-    check_setting(key, str(getattr(Settings(), key)))
+    check_setting(key, str(getattr(Settings(), key, "")))
     path = write_setting(key, None)
     typer.echo(f"{path}: {key} back to its default ({RESTART_HINT})")
 

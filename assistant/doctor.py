@@ -4,9 +4,9 @@ Every check is a function of a ``Context`` that returns ``Finding`` values; they
 side (the slow ones, hashing the model and asking the platform, at the same time), and a
 check that raises is itself a failing finding, never a traceback. Order of the report:
 packages, configuration, schedule, microphone, speaker, model, platform, registration,
-clock, disk, outbox, service. Nothing here changes the device, except the one heartbeat the
-platform check sends (a real, signed one: it proves registration and tells the platform's
-clock).
+clock, disk, outbox, service. Nothing here changes the device's settings or requests: the
+platform check sends one real, signed heartbeat (it proves registration and tells the
+platform's clock), and a device that never ran gets its empty database.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import importlib.metadata
 import os
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -128,8 +129,8 @@ def packages(ctx: Context) -> list[Finding]:
 def configuration(ctx: Context) -> list[Finding]:
     """config.yaml and the environment."""
     if ctx.config_error:
-        return [Finding("configuration", FAIL, ctx.config_error,
-                        "correct the line named, or `assistant config set KEY VALUE`")]  # fmt: skip
+        fix = "correct what is named (`sudoedit` the file; `chmod 600` a secret file)"
+        return [Finding("configuration", FAIL, ctx.config_error, fix)]
     where = ctx.paths.config_file if ctx.paths.config_file.exists() else "defaults only"
     return [Finding("configuration", OK, f"{where}, language {ctx.settings.lang}")]
 
@@ -295,22 +296,26 @@ def outbox(ctx: Context) -> list[Finding]:
     found = []
     if pending >= OUTBOX_FULL or waited >= BACKLOG_FAIL_S:
         found.append(Finding("outbox", FAIL,
-                             f"full: {pending} requests waiting, the oldest for "
+                             f"full: {_requests(pending)} waiting, the oldest for "
                              f"{_duration(waited)}: the platform is not taking them",
                              "fix the platform check above; `assistant outbox list` shows "
                              "them (nothing is lost: they go out once it answers)"))  # fmt: skip
     elif pending:
-        found.append(Finding("outbox", WARN, f"{pending} waiting, the oldest for "
+        found.append(Finding("outbox", WARN, f"{_requests(pending)} waiting, the oldest for "
                              f"{_duration(waited)}", "`assistant outbox list`"))  # fmt: skip
     else:
         found.append(Finding("outbox", OK, f"nothing waiting; {counts['delivered']} delivered"))
     if parked:
         found.append(Finding("parked", FAIL,
-                             f"{parked} requests refused by the platform: a provider never "
+                             f"{_requests(parked)} refused by the platform: a provider never "
                              "got them",
                              "`assistant outbox list`, fix the cause, then "
                              "`assistant outbox retry ID` or `drop ID --reason TEXT`"))  # fmt: skip
     return found
+
+
+def _requests(count: int) -> str:
+    return f"{count} request" + ("" if count == 1 else "s")
 
 
 def service(ctx: Context) -> list[Finding]:
@@ -321,9 +326,10 @@ def service(ctx: Context) -> list[Finding]:
     if systemd == "active" or (systemd is None and running):
         return _running(status, running)
     if systemd is None or systemd == "not-installed":
+        command = Path(sys.executable).parent / "assistant"
         return [Finding("service", WARN, "not installed as a service: XiaoAn will not start "
                         "by itself after a power cut",
-                        "sudo assistant service install")]  # fmt: skip
+                        f"sudo {command} service install")]  # fmt: skip
     return [Finding("service", FAIL, f"installed but {systemd}",
                     "`sudo systemctl restart xiaoan`, then `assistant logs`")]  # fmt: skip
 

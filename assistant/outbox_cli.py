@@ -118,8 +118,9 @@ def retry(row_id: IdArg) -> None:
 def drop(
     row_id: IdArg,
     reason: Annotated[
-        str, typer.Option("--reason", help="Why it is given up (kept with the request).")
-    ] = "",
+        str,
+        typer.Option("--reason", help="Why it is given up (required; kept with the request)."),
+    ],
 ) -> None:
     """Give a request up, for a reason that stays on record."""
     if not reason.strip():

@@ -95,8 +95,9 @@ def _pair(url: str, code: str, timeout_s: float) -> dict[str, Any]:
             "platform for a new pairing code"
         )
     if response.status_code == 429:
-        wait = response.headers.get("Retry-After", "a few minutes")
-        raise AssistantError(f"too many wrong codes were tried: wait {wait} s, then try again")
+        wait = response.headers.get("Retry-After")
+        when = f"{wait} s" if wait else "a few minutes"
+        raise AssistantError(f"too many wrong codes were tried: wait {when}, then try again")
     if response.status_code != 201:
         raise AssistantError(
             f"the platform refused the pairing: HTTP {response.status_code} "

@@ -166,7 +166,7 @@ class Installer:
         self.say(f"enabled {UNIT_NAME}: it starts at every boot")
         if start:
             self._systemctl("start the service", "restart", UNIT_NAME)
-            self.say(f"restarted {UNIT_NAME}: `journalctl -u {spec.user} -f` shows its log")
+            self.say(f"restarted {UNIT_NAME}: `journalctl -u {UNIT_NAME} -f` shows its log")
         else:
             self.say(
                 f"not started ({'--root' if self.root else '--no-start'}): "

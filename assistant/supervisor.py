@@ -77,6 +77,8 @@ class Supervisor:
         self._status = RuntimeStatus(os.getpid(), now, now, mode, "starting", settings.lang,
                                      __version__, model)  # fmt: skip
         self._written_at = float("-inf")
+        self._told: str | None = None
+        """The status line systemd was last told."""
         client = client_for(settings, min(settings.request_timeout_s, HEARTBEAT_TIMEOUT_S), clock)
         self._heartbeat = (
             Heartbeat(client, self.health, settings.heartbeat_s, self._beaten, clock)
@@ -107,7 +109,7 @@ class Supervisor:
         with self._lock:
             self._status = replace(self._status, phase="waiting")
         self._write()  # before READY: whoever waits for it finds the status
-        self._watchdog.ready(f"listening ({self._status.mode})")
+        self._watchdog.ready(self._told or "")
 
     def tick(self, phase: object) -> None:
         """One loop tick: feed the watchdog; write the status when it changed or is due."""
@@ -134,8 +136,13 @@ class Supervisor:
 
     def _write(self) -> None:
         with self._lock:
-            self._file.write(self._current())
+            current = self._current()
+            self._file.write(current)
+            told = self._told
+            self._told = current.problems[0] if current.problems else f"listening ({current.mode})"
         self._written_at = self._monotonic()
+        if told is not None and told != self._told:
+            self._watchdog.status(self._told)  # `systemctl status xiaoan` shows it
 
     def _current(self) -> RuntimeStatus:
         problem = self._last_problem.last if self._last_problem else None

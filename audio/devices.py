@@ -83,7 +83,8 @@ def find_device(
                 return i, d
         return usable[0]
     for i, d in usable:
-        if (spec.isdigit() and i == int(spec)) or spec.lower() in str(d.get("name", "")).lower():
+        by_index = spec.isdigit() and i == int(spec)
+        if by_index or (not spec.isdigit() and spec.lower() in str(d.get("name", "")).lower()):
             return i, d
     names = "; ".join(f"{i} {d.get('name')}" for i, d in usable)
     raise AudioDeviceError(

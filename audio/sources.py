@@ -184,7 +184,8 @@ class Microphone:
             return
         raise AudioDeviceError(
             f"the microphone `{self.name}` cannot be opened at 16 kHz or its own rate: "
-            "check the cable, or set audio_input to another device"
+            "check the cable, close a program that holds it (the service: `sudo systemctl "
+            "stop xiaoan` first; PipeWire on a desktop), or set audio_input to another device"
         )
 
     def _captured(self, data: Any, frames: int, when: Any, status: Any) -> None:

@@ -94,6 +94,12 @@ def test_validate_checks_the_schedule_too(env: dict[str, str], tmp_path: Path) -
     assert "line 4" in done.stderr
 
 
+def test_unset_of_an_unknown_setting_suggests_the_right_one(env: dict[str, str]) -> None:
+    done = assistant(env, "config", "unset", "speech_rat")
+    assert done.returncode == 2
+    assert "did you mean `speech_rate`?" in done.stderr
+
+
 def test_unset_brings_the_default_back(env: dict[str, str], tmp_path: Path) -> None:
     done = assistant(env, "config", "unset", "speech_rate")
     assert done.returncode == 0, done.stderr

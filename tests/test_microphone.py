@@ -90,6 +90,8 @@ def test_devices_are_found_by_index_or_part_of_the_name() -> None:
     backend = FakeBackend([HDMI, USB])
     assert find_device("usb", "input", backend)[0] == 1  # type: ignore[arg-type]
     assert find_device("1", "input", backend)[0] == 1  # type: ignore[arg-type]
+    two = FakeBackend([HDMI, {**HDMI, "name": "bcm2835 Headphones"}, {**HDMI, "name": "USB"}])
+    assert find_device("2", "output", two)[0] == 2  # type: ignore[arg-type]  # not "bcm2835"
     assert find_device("", "output", backend)[0] == 0  # type: ignore[arg-type]
     with pytest.raises(
         AudioDeviceError, match=r"no microphone matches audio_input `ReSpeaker`.*1 USB"

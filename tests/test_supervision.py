@@ -144,8 +144,9 @@ def test_the_service_stays_up_without_a_model_or_a_microphone(tmp_path: Path, mo
         if model == "korean":
             env.update(XIAOAN_MODEL_DIR=str(KO_MODEL), XIAOAN_WAKE_PHRASE=KO_WAKE)
         process = _service(env)
+        problem = "no speech model" if model == "none" else "no microphone"
         try:
-            _wait_for(messages, "READY=1")
+            assert problem in _wait_for(messages, "READY=1")[-1]  # systemctl status says it
             _wait_for(messages, "WATCHDOG=1")
             admin = AdminClient(platform.url, ADMIN_TOKEN)
             for _ in range(60):  # heartbeats come every second; the watchdog ticks with them
@@ -154,7 +155,6 @@ def test_the_service_stays_up_without_a_model_or_a_microphone(tmp_path: Path, mo
                     break
                 _wait_for(messages, "WATCHDOG=1")
             assert beat is not None
-            problem = "no speech model" if model == "none" else "no microphone"
             assert problem in str(beat["body"]["last_error"])
             status = assistant(env, "status", "--json")
             report = json.loads(status.stdout)
