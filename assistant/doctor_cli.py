@@ -25,8 +25,11 @@ def register(app: typer.Typer) -> None:
 def run_doctor(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
 ) -> None:
-    """Check everything (packages, audio, model, settings, schedule, platform, registration,
-    clock, disk, outbox, service) and say what to do about each failure."""
+    """Check every part and say what to do about each failure.
+
+    Packages, audio devices, model, settings, schedule, platform, registration, clock,
+    disk, outbox, service. Exit code 0: healthy (warnings allowed); 1: a part fails.
+    """
     started = time.monotonic()
     findings = doctor.examine(doctor.context())
     healthy = doctor.healthy(findings)
