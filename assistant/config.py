@@ -387,7 +387,7 @@ def read_site_text(text: str, path: Path) -> dict[str, str]:
     problems: list[str] = []
     values: dict[str, str] = {}
     for key, value in data.items():
-        where = f"{path}, line {_line_of(data, key)}"
+        where = f"{path}, line {line_of(data, key)}"
         if key not in known:
             close = difflib.get_close_matches(str(key), known, n=1)
             hint = f"did you mean `{close[0]}`?" if close else f"known: {', '.join(known)}"
@@ -427,7 +427,8 @@ def typed_value(name: str, value: str) -> Any:
     return _typed({name: value})[name]
 
 
-def _line_of(data: Any, key: object) -> int:
+def line_of(data: Any, key: object) -> int:
+    """The line (from 1) of ``key`` in a mapping ruamel.yaml read; 0 when unknown."""
     try:
         return int(data.lc.key(key)[0]) + 1
     except (AttributeError, KeyError, TypeError):

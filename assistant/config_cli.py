@@ -25,6 +25,7 @@ from assistant.config import (
     Settings,
     check_setting,
     default_home,
+    line_of,
     load_settings,
     read_site_text,
     typed_value,
@@ -84,7 +85,7 @@ def _file_lines(path: Path) -> dict[str, int]:
     data: Any = YAML(typ="rt").load(path.read_text(encoding="utf-8"))
     if not isinstance(data, CommentedMap):
         return {}
-    return {str(key): int(data.lc.key(key)[0]) + 1 for key in data}
+    return {str(key): line_of(data, key) for key in data}
 
 
 @app.command()

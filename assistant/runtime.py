@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -45,15 +45,12 @@ class RuntimeStatus:
     lang: str
     version: str
     model: str = ""
-    microphone: str = ""
-    """The microphone's name; "" while there is none."""
     problems: tuple[str, ...] = ()
     """What keeps it from working fully (no microphone, no model), each with its fix."""
     last_error: str = ""
     last_error_at: float | None = None
     heartbeat: Beat | None = None
     stopped_at: float | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def running(self, now: float) -> bool:
         """Whether the process is alive and wrote the file lately."""

@@ -24,6 +24,13 @@ WATCHDOG_S = 30
 """``WatchdogSec=`` of the unit: systemd restarts XiaoAn when its loop has not said it is
 alive for this long (the running assistant reads ``WATCHDOG_USEC``)."""
 UNIT_NAME = "xiaoan.service"
+
+
+def systemd_running() -> bool:
+    """Whether this machine was booted with systemd (and so has one to tell)."""
+    return Path("/run/systemd/system").is_dir()
+
+
 UNIT_PATH = PurePosixPath("/etc/systemd/system") / UNIT_NAME
 SYSUSERS_PATH = PurePosixPath("/etc/sysusers.d/xiaoan.conf")
 WRAPPER_PATH = PurePosixPath("/usr/local/bin/assistant")

@@ -42,6 +42,7 @@ from assistant.service import (
     render_wrapper,
     require_root,
 )
+from assistant.service import systemd_running as booted_with_systemd
 
 app = typer.Typer(
     help="XiaoAn as a systemd service: print the unit, install, uninstall.",
@@ -142,7 +143,7 @@ class Installer:
         self.run = run or _run
         self.which = which
         self.live = root is None and (
-            Path("/run/systemd/system").is_dir() if systemd_running is None else systemd_running
+            booted_with_systemd() if systemd_running is None else systemd_running
         )
         """Whether a running systemd is told: never below --root."""
 

@@ -124,8 +124,7 @@ class DeviceState:
 
     def volume(self) -> int:
         """The speech volume, 1–10, remembered across restarts."""
-        value = self.value("volume")
-        return int(value) if value and value.isdigit() else VOLUME_DEFAULT
+        return volume_of(self.value("volume"))
 
     def step_volume(self, step: int) -> int:
         """Change the volume by ``step`` within 1–10; returns the new volume."""
@@ -142,3 +141,8 @@ class DeviceState:
         """Remember a small value."""
         with self._db.connect() as conn, transaction(conn):
             put_value(conn, name, value)
+
+
+def volume_of(stored: str | None) -> int:
+    """The volume a stored ``volume`` value means (the default when none is stored)."""
+    return int(stored) if stored and stored.isdigit() else VOLUME_DEFAULT

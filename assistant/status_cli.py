@@ -23,6 +23,7 @@ from assistant.logs import BACKUPS, log_file
 from assistant.outbox import Outbox
 from assistant.reminders_cli import open_reminders, what_words, when_words
 from assistant.runtime import RuntimeStatus
+from assistant.spans import span
 from assistant.storage import Database
 from assistant.supervisor import runtime_file
 
@@ -73,11 +74,11 @@ def _lines(runtime: RuntimeStatus | None, running: bool, now: float) -> list[str
         return ["XiaoAn: not running (it never ran here; start it: `sudo systemctl start "
                 "xiaoan` or `assistant run`)"]  # fmt: skip
     if not running:
-        since = _ago(now - runtime.updated_at)
+        since = span(now - runtime.updated_at)
         why = "stopped" if runtime.stopped_at else "not running (it did not stop cleanly)"
         return [f"XiaoAn: {why}, last seen {since} ago (`assistant logs` says why)"]
     lines = [
-        f"XiaoAn: running ({runtime.mode}), {runtime.phase}, up {_ago(now - runtime.started_at)}, "
+        f"XiaoAn: running ({runtime.mode}), {runtime.phase}, up {span(now - runtime.started_at)}, "
         f"pid {runtime.pid}, version {runtime.version}",
         f"language: {runtime.lang}; model: {runtime.model or 'none'}",
     ]
@@ -87,20 +88,11 @@ def _lines(runtime: RuntimeStatus | None, running: bool, now: float) -> list[str
         lines.append("heartbeat: none sent (not paired: `assistant register`)")
     else:
         outcome = "accepted" if beat.ok else f"not accepted: {beat.error}"
-        lines.append(f"heartbeat: {_ago(now - beat.at)} ago, {outcome}")
+        lines.append(f"heartbeat: {span(now - beat.at)} ago, {outcome}")
     if runtime.last_error and runtime.last_error_at is not None:
-        lines.append(f"last warning: {_ago(now - runtime.last_error_at)} ago: "
+        lines.append(f"last warning: {span(now - runtime.last_error_at)} ago: "
                      f"{runtime.last_error}")  # fmt: skip
     return lines
-
-
-def _ago(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    if seconds < 120:
-        return f"{seconds} s"
-    if seconds < 7200:
-        return f"{seconds // 60} min"
-    return f"{seconds // 3600} h {seconds % 3600 // 60} min"
 
 
 def logs(
