@@ -1,11 +1,15 @@
 # Two commands on a fresh machine (see README):
 #   make run    install into .venv and start the assistant (text mode without a microphone)
-#   make test   install into .venv with the test tools and run lint, types and tests
+#   make test   install into .venv with the test tools and run lint, types, the layer
+#               contract (lint-imports, docs/architecture.md) and every test
+# While changing the code:
+#   make check  the fast test tiers only (tests/unit, tests/data: pytest -m "not slow"),
+#               under a minute; tests/cli, tests/audio, tests/platform are marked slow
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: run test bench lint clean
+.PHONY: run test check bench lint clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -26,9 +30,13 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 test: $(VENV)/.installed-test lint
 	$(BIN)/pytest -q
+
+check: $(VENV)/.installed-test
+	$(BIN)/pytest -q -m "not slow"
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/intents.py

@@ -8,6 +8,7 @@ a frozen dataclass; a mistake names the file, the line and the fix.
 from __future__ import annotations
 
 import difflib
+import io
 import os
 import re
 import stat
@@ -21,9 +22,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import YAMLError
 
 from assistant.errors import ConfigError
+from assistant.storage import files
 
 LANGUAGES = ("zh", "en")
 _ENV_PREFIX = "XIAOAN_"
@@ -450,3 +453,22 @@ def _check(name: str, value: str, where: str) -> None:
     message = _CHECKS[name](value) if name in _CHECKS else None
     if message:
         raise ConfigError(f"{where}: `{value}` is not a valid {name}: {message}")
+
+
+def write_setting(key: str, value: str | None) -> Path:
+    """Set (or, with None, remove) a checked setting in ``config.yaml``; the file is checked
+    whole before it replaces the old one."""
+    path = Paths(default_home(os.environ)).config_file
+    yaml = YAML(typ="rt")
+    data: Any = yaml.load(path.read_text(encoding="utf-8")) if path.exists() else None
+    data = data if isinstance(data, CommentedMap) else CommentedMap()
+    if value is None:
+        data.pop(key, None)
+    else:
+        data[key] = typed_value(key, value)
+    buffer = io.StringIO()
+    yaml.dump(data, buffer)
+    text = buffer.getvalue() if data else ""
+    read_site_text(text, path)  # every other line still good: else nothing is written
+    files.write_private(path, text.encode("utf-8"))
+    return path

@@ -25,7 +25,8 @@ _LOGGER = logging.getLogger(__name__)
 
 BACKEND_ENV = "XIAOAN_AUDIO_BACKEND"
 """Names a module that stands in for ``sounddevice`` (tests and CI, which have no sound
-hardware, run commands as subprocesses with ``tests.fake_sounddevice``). Unset on a device."""
+hardware, run commands as subprocesses with ``tests.support.fake_sounddevice``). Unset on a
+device."""
 
 
 def sounddevice() -> ModuleType:

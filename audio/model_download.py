@@ -2,14 +2,18 @@
 folder copied (a technician's USB stick).
 
 ``fetch`` downloads into a ``.part`` file with explicit timeouts and resumes it with an HTTP
-Range request. ``unpack`` writes a zip archive or a folder into an empty folder: a single top
-folder (``vosk-model-small-cn-0.22/``) is unwrapped, paths leaving the folder and symbolic
-links are refused, the zip's CRC-32 is checked, and for a pinned model every name and size
-is checked before a byte is written. Hashing and the decision belong to ``model_store``.
+Range request; a failed download keeps the bytes it got for the next run, never an empty
+``.part`` file, and its message names the way without a network (``offline``: the store's
+``--from FILE.zip`` command). ``unpack`` writes a zip archive or a folder into an empty
+folder: a single top folder (``vosk-model-small-cn-0.22/``) is unwrapped, paths leaving the
+folder and symbolic links are refused, the zip's CRC-32 is checked, and for a pinned model
+every name and size is checked before a byte is written. Hashing and the decision belong
+to ``model_store``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -43,8 +47,12 @@ Progress = Callable[[int, int | None], None]
 """Called with (bytes so far, total bytes or None) while downloading."""
 
 
-def fetch(url: str, part: Path, progress: Progress | None, timeout: tuple[float, float]) -> None:
-    """Download ``url`` into ``part``, resuming what ``part`` already holds."""
+def fetch(
+    url: str, part: Path, progress: Progress | None, timeout: tuple[float, float],
+    offline: str = "",
+) -> None:  # fmt: skip
+    """Download ``url`` into ``part``, resuming what ``part`` already holds; ``offline`` is
+    the fix added when the network fails (a USB stick's command)."""
     part.parent.mkdir(parents=True, exist_ok=True)
     have = part.stat().st_size if part.exists() else 0
     headers = {"Accept-Encoding": "identity"} | ({"Range": f"bytes={have}-"} if have else {})
@@ -61,16 +69,32 @@ def fetch(url: str, part: Path, progress: Progress | None, timeout: tuple[float,
             _LOGGER.info("Downloading %s from byte %d", url, offset)
             _write(response, part, offset, progress)
     except requests.HTTPError as err:
+        _kept(part)
         raise ModelError(
             f"{url}: the server answered {err.response.status_code} {err.response.reason}: "
             "check the URL (--url names a mirror) or try again later"
         ) from err
     except (requests.RequestException, urllib3.exceptions.HTTPError) as err:
-        kept = part.stat().st_size if part.exists() else 0
-        raise ModelError(
-            f"the download of {url} failed ({err}): {kept} bytes are kept in {part}; "
-            "run the same command again to resume"
-        ) from err
+        kept = _kept(part)
+        again = (f"{kept} bytes are kept in {part}; run the same command again to resume"
+                 if kept else "nothing was downloaded; run the same command again")  # fmt: skip
+        if offline:
+            again += f"; without a network: {offline}"
+        raise ModelError(f"the download of {url} failed ({err}): {again}") from err
+
+
+def _kept(part: Path) -> int:
+    """The bytes ``part`` holds for the next run; an empty one is deleted (and its folder,
+    when nothing else is in it)."""
+    try:
+        size = part.stat().st_size
+    except FileNotFoundError:
+        size = 0
+    if not size:
+        part.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            part.parent.rmdir()
+    return size
 
 
 def _complete(response: requests.Response, have: int, part: Path) -> None:

@@ -141,7 +141,9 @@ class ModelStore:
         url = url or entry.url
         part = self.models_dir / ".downloads" / f"{entry.name}.zip.part"
         with self._lock(lang):
-            fetch(url, part, progress, timeout)
+            offline = (f"copy {entry.name}.zip (from {entry.url}) to a USB stick and run "
+                       f"`assistant models install {lang} --from FILE.zip`")  # fmt: skip
+            fetch(url, part, progress, timeout, offline)
             try:
                 return self._install(entry, part, url)
             finally:

@@ -28,18 +28,18 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.app import Assistant, build
 from assistant.config import Paths, Settings, load_settings
-from assistant.dialogue import Say
-from assistant.events import Events
-from assistant.voice_app import stages_for
-from assistant.voice_loop import Heard, Stages, VoiceLoop
+from assistant.dialogue.machine import Say
+from assistant.wiring.app import Assistant, build
+from assistant.wiring.events import Events
+from assistant.wiring.stages import stages_for
+from assistant.wiring.voice_loop import Heard, Stages, VoiceLoop
 from audio.chunks import AudioChunk
 from audio.model_files import read_record
 from audio.sources import WavSource
 from audio.vosk_model import VoskModel, load_model
 from audio.wake import WakePolicy, WakeWord
-from tests.audio_fixtures import KO_GARBAGE, KO_MODEL, KO_WAKE, recording
+from tests.support.audio_fixtures import KO_GARBAGE, KO_MODEL, KO_WAKE, recording
 
 SPOKEN = {
     "ko": (KO_WAKE, ["감사합니다", "오늘 날씨가 좋네요", "네 알겠습니다"]),

@@ -2,12 +2,12 @@
 share of the calls, and afterwards every acknowledged request must be on the platform
 exactly once.
 
-Both run as real processes: the reference platform (``python -m assistant.platform_server``)
+Both run as real processes: the reference platform (``python -m assistant.refplatform.server``)
 and the assistant (``python -m assistant run --json``), fed health readings with unique
 values on stdin. A reading counts as *sent* when XiaoAn answered 记下了 (it answers only
 after the outbox commit); the kill comes right after an answer (while the sender works)
 or right after a line is written (in the middle of a commit). Used by
-``tests/test_chaos.py`` (small) and ``bench/relay.py`` (500 requests).
+``tests/platform/test_chaos.py`` (small) and ``bench/relay.py`` (500 requests).
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ class PipeLines:
 def platform_process(workdir: Path) -> Iterator[str]:
     """The reference platform in a process of its own; yields its URL."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "assistant.platform_server", "--port", "0", "--db",
+        [sys.executable, "-m", "assistant.refplatform.server", "--port", "0", "--db",
          str(workdir / "platform.db"), "--admin-token", ADMIN, "--device", f"{DEVICE_ID}={SECRET}"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
     )  # fmt: skip

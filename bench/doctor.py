@@ -26,14 +26,14 @@ from pathlib import Path
 # `intents` package; the repository root is needed for `tests`.
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
-os.chdir(ROOT)  # the subprocesses import `tests.fake_sounddevice` from here
+os.chdir(ROOT)  # the subprocesses import `tests.support.fake_sounddevice` from here
 
 from audio.model_store import ModelStore  # noqa: E402
-from tests import fake_sounddevice  # noqa: E402
-from tests.audio_fixtures import KO_MODEL  # noqa: E402
-from tests.commands import assistant, assistant_env  # noqa: E402
-from tests.platform_fixture import DEVICE_ID, running_platform  # noqa: E402
-from tests.test_doctor import CASES, Device  # noqa: E402
+from tests.support import fake_sounddevice  # noqa: E402
+from tests.support.audio_fixtures import KO_MODEL  # noqa: E402
+from tests.support.commands import assistant, assistant_env  # noqa: E402
+from tests.support.doctor_cases import CASES, Device  # noqa: E402
+from tests.support.platform_fixture import DEVICE_ID, running_platform  # noqa: E402
 
 
 def _platform_dir(path: Path) -> Path:

@@ -1,7 +1,7 @@
 """Benchmark of the intent engine: accuracy, safety, slots, latency, start-up.
 
-Prints, per language and per case set (the test cases under ``tests/intents/<lang>/`` and
-each held-out set ``bench/data/*_<lang>.yaml``), each as typed and "as recognised"
+Prints, per language and per case set (the test cases under ``tests/data/intents/<lang>/``
+and each held-out set ``bench/data/*_<lang>.yaml``), each as typed and "as recognised"
 (spaces between words, 10 % of Mandarin characters replaced by a homophone; English in
 lower case without punctuation and 10 % of words replaced by a homophone):
 accuracy per intent, emergency recall, false-emergency rate, slot accuracy, and parse
@@ -177,7 +177,7 @@ def case_sets(lang: str, files: Iterable[str]) -> dict[str, list[Case]]:
     """The named sets of cases to run."""
     if files:
         return {"given files": [c for f in files for c in load_cases(Path(f))]}
-    sets = {"test cases": [c for f in sorted((ROOT / "tests/intents" / lang).glob("*.yaml"))
+    sets = {"test cases": [c for f in sorted((ROOT / "tests/data/intents" / lang).glob("*.yaml"))
                            for c in load_cases(f)]}  # fmt: skip
     for held_out in sorted((ROOT / "bench/data").glob(f"*_{lang}.yaml")):
         sets[f"held-out {held_out.stem}"] = list(load_cases(held_out))

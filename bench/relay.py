@@ -22,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.app import build
 from assistant.config import Paths, Settings
-from assistant.relay import Delivered, RelayEvent
+from assistant.relay.sender import Delivered, RelayEvent
+from assistant.wiring.app import build
 from bench.chaos import DEVICE_ID, SECRET, admin, platform_process, run_chaos
 
 UTTERANCES = ("救命", "我摔倒了起不来", "快叫救护车", "着火了", "快来人啊")

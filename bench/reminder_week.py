@@ -1,7 +1,7 @@
 """A simulated week of reminders, with XiaoAn killed (``kill -9``) at random moments.
 
 The parent writes a schedule of about 1,000 reminders for the week, then runs the real
-assistant (``assistant.app.build``: real SQLite file, real dialogue and skills) in a child
+assistant (``assistant.wiring.app.build``: real SQLite file, real dialogue and skills) in a child
 process on a simulated clock, and kills it again and again. Each kill is followed by time
 off (seconds to hours), then a restart from where the clock was. In the child, the loop
 ticks on a 0.2 s grid (the text loop's period) and jumps over the spans where nothing is
@@ -10,7 +10,7 @@ due; a simulated elder answers most reminders (吃过了), snoozes some, and ign
 Afterwards the database is compared with due times the parent computes on its own (plain
 date arithmetic, not the planner): every reminder must be said, or reported missed, or
 taken early; none may be settled or first said twice. Used by ``bench/reminders.py``
-(a week) and ``tests/test_reminder_week.py`` (a short one).
+(a week) and ``tests/cli/test_reminder_week.py`` (a short one).
 """
 
 from __future__ import annotations
@@ -263,8 +263,8 @@ class _SimClock:
 
 def child(home: Path, start: float, finish: float, seed: int) -> None:
     """Run XiaoAn on a simulated clock from ``start`` to ``finish``; print JSON lines."""
-    from assistant.app import build
     from assistant.config import Paths, Settings
+    from assistant.wiring.app import build
 
     rng = random.Random(seed)
     clock = _SimClock(start)

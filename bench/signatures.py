@@ -1,4 +1,4 @@
-"""Benchmark of the care platform's signature check (``assistant.platform_server``).
+"""Benchmark of the care platform's signature check (``assistant.refplatform.server``).
 
 Starts the reference platform on 127.0.0.1 with a temporary database and sends, over one
 keep-alive connection, N requests of each class:
@@ -37,8 +37,8 @@ from pathlib import Path
 # `intents` package.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
-from assistant.platform_server import PlatformServer, ServerConfig  # noqa: E402
-from assistant.signing import SignedFields, new_nonce, signed_headers  # noqa: E402
+from assistant.refplatform.server import PlatformServer, ServerConfig  # noqa: E402
+from assistant.relay.signing import SignedFields, new_nonce, signed_headers  # noqa: E402
 
 DEVICE_ID = "xiaoan-bench-0001"
 SECRET = bytes.fromhex("5e" * 32)

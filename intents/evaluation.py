@@ -1,8 +1,8 @@
 """Case files and scoring: what the tests and ``bench/intents.py`` share.
 
-Receives case files (``tests/intents/<lang>/<intent>.yaml``, format in
-``tests/intents/README.md``, or a flat ``cases:`` list as in ``bench/data/``); emits
-``Case`` values and, given a parser's results, the checks of one case.
+Receives case files (``tests/data/intents/<lang>/<intent>.yaml``, format in
+``tests/data/intents/README.md``, or a flat ``cases:`` list as in ``bench/data/``);
+emits ``Case`` values and, given a parser's results, the checks of one case.
 """
 
 from __future__ import annotations

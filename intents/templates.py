@@ -8,7 +8,7 @@ Why compile instead of calling ``hassil.recognize``: the engine needs *search* s
 for cue phrases (a template found anywhere in a long, rambling utterance), and one
 regular expression per block keeps a parse far below a millisecond. The syntax, the file
 format and the parser stay hassil's, so the data remains loadable by hassil itself
-(``tests/test_intent_data.py`` checks that hassil agrees on whole-sentence matches).
+(``tests/data/test_intent_data.py`` checks that hassil agrees on whole-sentence matches).
 """
 
 from __future__ import annotations

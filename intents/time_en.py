@@ -5,7 +5,8 @@ Receives normalised English text; emits ``TimeFacts`` with the spans of every pi
 weekend), dates (the 5th, December 3rd), parts of the day (morning, noon, evening),
 clock times (at 3pm, 3:30, half past two, at nine), offsets (in ten minutes, in half an
 hour, 20 minutes from now), durations (ten minutes) and recurrences (every day, daily,
-every Monday, every morning).
+every Monday, every morning). This module holds the English words and patterns, and
+reads amounts and clock times; what each piece notes is shared (``intents.timesteps``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from __future__ import annotations
 import re
 
 from intents.numbers import EN_NUMBER_WORDS, as_int, en_number
-from intents.timefacts import Step, TimeFacts, collect, note_duration, note_offset
+from intents.timefacts import TimeFacts
+from intents.timesteps import Extractor, date, day, duration, offset, part, recurrence, week
 
 _NUM = (
     r"(?:\d+|(?:" + "|".join(EN_NUMBER_WORDS) + r")(?:[ -](?:" + "|".join(EN_NUMBER_WORDS) + r"))?)"
@@ -28,6 +30,13 @@ _PARTS = {"early morning": "early", "morning": "morning", "noon": "noon", "midda
           "lunchtime": "noon", "afternoon": "afternoon", "evening": "evening",
           "tonight": "evening", "night": "night"}  # fmt: skip
 _UNITS = {"minute": 1, "min": 1, "hour": 60}
+_DAYS: dict[str, tuple[int, str | None]] = {
+    "today": (0, None), "tomorrow": (1, None), "yesterday": (-1, None),
+    "day after tomorrow": (2, None), "the day after tomorrow": (2, None),
+    "tonight": (0, "evening"),
+}  # fmt: skip
+_SHIFTS = {"next": 1, "this": 0}
+"""The week a weekday is in (``coming``, ``on``: the coming one)."""
 _WD = "|".join(_WEEKDAYS)
 
 _RECUR = re.compile(
@@ -67,25 +76,10 @@ _CLOCK = re.compile(
 )
 
 
-def extract(text: str) -> TimeFacts:
-    """Every time piece in ``text``; pieces never overlap, the first of each kind wins."""
-    return collect(text, _STEPS)
-
-
-def _recurrence(m: re.Match[str], facts: TimeFacts) -> bool:
-    if facts.recurrence:
-        return False
-    if m["wd"]:
-        facts.recurrence, facts.weekday = "P1W", _WEEKDAYS[m["wd"].lower()]
-        return True
-    facts.recurrence = "P1D"
-    if m["pt"]:
-        facts.part = _PARTS[m["pt"].lower()]
-    return True
-
-
 def _minutes(m: re.Match[str]) -> int | None:
-    amount, unit = m["n"].lower(), m["u"].lower()
+    amount, unit = m["n"].lower(), _UNITS.get(m["u"].casefold())
+    if unit is None:
+        return None
     if "half" in amount:
         value: float | None = 0.5
     elif "quarter" in amount:
@@ -96,47 +90,7 @@ def _minutes(m: re.Match[str]) -> int | None:
         return None
     if "and a half" in m.group(0).lower():
         value += 0.5
-    return round(value * _UNITS[unit])
-
-
-def _offset(m: re.Match[str], facts: TimeFacts) -> bool:
-    return bool(m["pre"] or m["post"]) and note_offset(facts, _minutes(m))
-
-
-def _duration(m: re.Match[str], facts: TimeFacts) -> bool:
-    return note_duration(facts, _minutes(m))
-
-
-def _day(m: re.Match[str], facts: TimeFacts) -> bool:
-    if facts.has_day:
-        return False
-    if m["tn"]:
-        facts.day_offset, facts.part = 0, "evening"
-        return True
-    said = m["d"].lower()
-    facts.day_offset = {"today": 0, "tomorrow": 1, "yesterday": -1}.get(said, 2)
-    return True
-
-
-def _week(m: re.Match[str], facts: TimeFacts) -> bool:
-    if facts.weekday is not None or (facts.has_day and facts.recurrence is None):
-        return False
-    shift = (m["s"] or m["s2"] or "").lower()
-    facts.week_shift = {"next": 1, "this": 0}.get(shift)
-    facts.weekday = _WEEKDAYS[m["wd"].lower()] if m["wd"] else 5
-    return True
-
-
-def _date(m: re.Match[str], facts: TimeFacts) -> bool:
-    if facts.has_day:
-        return False
-    dom = int(m["dom"] or m["dom2"])
-    month_name = m["mon"] or m["mon2"]
-    if not 1 <= dom <= 31:
-        return False
-    facts.day_of_month = dom
-    facts.month = _MONTHS[month_name.lower()] if month_name else None
-    return True
+    return round(value * unit)
 
 
 def _clock(m: re.Match[str], facts: TimeFacts) -> bool:
@@ -166,20 +120,23 @@ def _clock(m: re.Match[str], facts: TimeFacts) -> bool:
     return True
 
 
-def _part(m: re.Match[str], facts: TimeFacts) -> bool:
-    if facts.part is not None and facts.part != "morning":
-        return False
-    facts.part = _PARTS[m["p"].lower()]
-    return True
+def _marked_minutes(m: re.Match[str]) -> int | None:
+    """An amount is a time point only with ``in``/``after`` or ``from now``/``later``."""
+    return _minutes(m) if m["pre"] or m["post"] else None
 
 
-_STEPS: tuple[Step, ...] = (
-    (_RECUR, _recurrence),
-    (_OFFSET, _offset),
-    (_DURATION, _duration),
-    (_DAY, _day),
-    (_WEEK, _week),
-    (_DATE, _date),
+def _month(said: str) -> int | None:
+    return _MONTHS.get(said.casefold())
+
+
+extract = Extractor((
+    recurrence(_RECUR, _WEEKDAYS, _PARTS),
+    offset(_OFFSET, _marked_minutes),
+    duration(_DURATION, _minutes),
+    day(_DAY, _DAYS),
+    week(_WEEK, _WEEKDAYS, _SHIFTS),
+    date(_DATE, int, _month),
     (_CLOCK, _clock),
-    (_PART, _part),
-)
+    part(_PART, _PARTS, replaces=frozenset({"morning"})),
+))  # fmt: skip
+"""Every time piece of a normalised English text (``intents.timesteps``)."""

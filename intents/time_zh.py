@@ -6,6 +6,8 @@ every piece: days (明天, 大后天, 今晚), weekdays (周五, 下礼拜三, �
 offsets (十分钟后, 半个小时以后, 过一个钟头), durations (十分钟) and recurrences (每天,
 每晚, 每个礼拜一). A numeral followed by 点 and a single digit is a decimal (七点八), not a
 time; 一点 is a time only with 钟/半/分 or a part of the day (一点 also means "a little").
+This module holds the Mandarin words and patterns, and reads amounts and clock times;
+what each piece notes is shared (``intents.timesteps``).
 """
 
 from __future__ import annotations
@@ -13,23 +15,28 @@ from __future__ import annotations
 import re
 
 from intents.numbers import as_int, zh_number
-from intents.timefacts import Step, TimeFacts, collect, note_duration, note_offset
+from intents.timefacts import TimeFacts
+from intents.timesteps import Extractor, date, day, duration, offset, part, recurrence, week
 
 _N = r"[零〇一二两三四五六七八九十\d]{1,3}"
 _WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
 _WEEKDAYS.update({str(i): i - 1 for i in range(1, 8)})
 _SHIFT = {"这": 0, "本": 0, "下": 1, "下下": 2, "上": -1}
-_DAYS = {
-    "大后天": 3, "后天": 2, "后儿个": 2, "明天": 1, "明儿个": 1, "明儿": 1, "明日": 1,
-    "今天": 0, "今儿个": 0, "今儿": 0, "今日": 0, "昨天": -1, "前天": -2,
+_DAYS: dict[str, tuple[int, str | None]] = {
+    "大后天": (3, None), "后天": (2, None), "后儿个": (2, None), "明天": (1, None),
+    "明儿个": (1, None), "明儿": (1, None), "明日": (1, None), "今天": (0, None),
+    "今儿个": (0, None), "今儿": (0, None), "今日": (0, None), "昨天": (-1, None),
+    "前天": (-2, None), "明早": (1, "early"), "明晚": (1, "evening"), "今早": (0, "early"),
+    "今晚": (0, "evening"), "今夜": (0, "night"),
 }  # fmt: skip
-_DAY_PARTS = {"明早": (1, "early"), "明晚": (1, "evening"), "今早": (0, "early"),
-              "今晚": (0, "evening"), "今夜": (0, "night")}  # fmt: skip
+"""Day words: the offset from today, and the part of the day said with it (今晚)."""
 _PARTS = {
     "大清早": "early", "清早": "early", "一早": "early", "早上": "early", "早晨": "early",
     "上午": "morning", "中午": "noon", "晌午": "noon", "下午": "afternoon", "后晌": "afternoon",
     "傍晚": "dusk", "晚上": "evening", "夜里": "night", "半夜": "night", "凌晨": "dawn",
 }  # fmt: skip
+_RECURRING_PARTS = {"晚上": "evening", "晚": "evening", "早上": "early", "早晨": "early",
+                    "早": "early"}  # fmt: skip
 _UNITS = {"分钟": 1, "分": 1, "小时": 60, "钟头": 60, "钟点": 60, "刻钟": 15}
 
 
@@ -45,7 +52,7 @@ _AMOUNT = rf"(?P<n>{_N}个半|{_N}|半)个?(?P<u>分钟|小时|钟头|钟点|刻
 _AMOUNT_2 = _AMOUNT.replace("<n>", "<n2>").replace("<u>", "<u2>")  # group names are unique
 _OFFSET = re.compile(rf"(?:再过|过)?{_AMOUNT}(?:以后|之后|后)|(?:再过|过){_AMOUNT_2}")
 _DURATION = re.compile(_AMOUNT)
-_DAY = re.compile(f"(?P<d>{_alt(_DAYS)})|(?P<dp>{_alt(_DAY_PARTS)})")
+_DAY = re.compile(_alt(_DAYS))
 _WEEK = re.compile(
     r"(?P<s>下下|下|这|本|上)?个?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7])"
     r"|(?P<s2>下|这|本)?个?(?P<we>周末)"
@@ -61,38 +68,6 @@ _CLOCK = re.compile(
 _NOT_A_CLOCK = re.compile(r"[零一二两三四五六七八九\d度斤块元克毫]")
 
 
-def extract(text: str) -> TimeFacts:
-    """Every time piece in ``text``; pieces never overlap, the first of each kind wins."""
-    return collect(text, _STEPS)
-
-
-def _recurrence(m: re.Match[str], facts: TimeFacts) -> bool:
-    if facts.recurrence:
-        return False
-    if m["wd"]:
-        facts.recurrence, facts.weekday = "P1W", _WEEKDAYS[m["wd"]]
-        return True
-    facts.recurrence = "P1D"
-    if m["pt"]:
-        facts.part = "evening" if m["pt"].startswith("晚") else "early"
-    return True
-
-
-def _offset(m: re.Match[str], facts: TimeFacts) -> bool:
-    return note_offset(facts, _minutes(m))
-
-
-def _duration(m: re.Match[str], facts: TimeFacts) -> bool:
-    return note_duration(facts, _minutes(m))
-
-
-def _part(m: re.Match[str], facts: TimeFacts) -> bool:
-    if facts.part is not None:
-        return False
-    facts.part = _PARTS[m["p"]]
-    return True
-
-
 def _minutes(m: re.Match[str]) -> int | None:
     groups = {k: v for k, v in m.groupdict().items() if v}
     amount = groups.get("n") or groups.get("n2")
@@ -105,38 +80,6 @@ def _minutes(m: re.Match[str]) -> int | None:
     if value is None:
         return None
     return round(value * _UNITS[unit])
-
-
-def _day(m: re.Match[str], facts: TimeFacts) -> bool:
-    if facts.has_day:
-        return False
-    if m["d"]:
-        facts.day_offset = _DAYS[m["d"]]
-    else:
-        facts.day_offset, facts.part = _DAY_PARTS[m["dp"]]
-    return True
-
-
-def _week(m: re.Match[str], facts: TimeFacts) -> bool:
-    if facts.has_day and facts.recurrence is None:
-        return False
-    if facts.weekday is not None:
-        return False
-    shift = m["s"] or m["s2"]
-    facts.week_shift = _SHIFT[shift] if shift else None
-    facts.weekday = 5 if m["we"] else _WEEKDAYS[m["wd"]]
-    return True
-
-
-def _date(m: re.Match[str], facts: TimeFacts) -> bool:
-    if facts.has_day:
-        return False
-    dom = as_int(zh_number(m["dom"]))
-    month = as_int(zh_number(m["mon"])) if m["mon"] else None
-    if dom is None or not 1 <= dom <= 31 or (month is not None and not 1 <= month <= 12):
-        return False
-    facts.day_of_month, facts.month = dom, month
-    return True
 
 
 def _clock(m: re.Match[str], facts: TimeFacts) -> bool:
@@ -168,13 +111,19 @@ def _clock_minute(m: re.Match[str]) -> int:
     return (as_int(zh_number(said)) or 0) if said else 0
 
 
-_STEPS: tuple[Step, ...] = (
-    (_RECUR, _recurrence),
-    (_OFFSET, _offset),
-    (_DURATION, _duration),
-    (_DAY, _day),
-    (_WEEK, _week),
-    (_DATE, _date),
-    (_PART, _part),
+def _number(said: str) -> int | None:
+    return as_int(zh_number(said))
+
+
+extract = Extractor((
+    recurrence(_RECUR, _WEEKDAYS, _RECURRING_PARTS),
+    offset(_OFFSET, _minutes),
+    duration(_DURATION, _minutes),
+    day(_DAY, _DAYS),
+    week(_WEEK, _WEEKDAYS, _SHIFT),
+    date(_DATE, _number, _number),
+    part(_PART, _PARTS),
     (_CLOCK, _clock),
-)
+))  # fmt: skip
+"""Every time piece of a normalised Mandarin text (``intents.timesteps``); parts of the
+day come before clock times, which they decide (一点 alone is "a little")."""

@@ -2,14 +2,12 @@
 
 Receives ``TimeFacts`` (the pieces an extractor found: a day, a weekday, a part of the
 day, a clock time, an offset, a duration, a recurrence) and an aware "now"; emits
-``TimeValue`` with the strings the slots carry. Language-free: the extractors in
-``time_zh`` and ``time_en`` fill the facts.
+``TimeValue`` with the strings the slots carry. Language-free: the extractors fill the
+facts (``intents.timesteps``, with the words and patterns of ``time_zh`` and ``time_en``).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -54,46 +52,6 @@ class TimeFacts:
     def empty(self) -> bool:
         """Nothing about time was said."""
         return not self.spans
-
-
-Step = tuple[re.Pattern[str], Callable[[re.Match[str], "TimeFacts"], bool]]
-"""A pattern and what to note when it matches (returns False to reject the match)."""
-
-
-def collect(text: str, steps: Sequence[Step]) -> TimeFacts:
-    """Apply the steps in order; pieces never overlap, the first of each kind wins."""
-    facts = TimeFacts()
-    for pattern, apply in steps:
-        for m in _candidates(pattern, text):
-            overlaps = any(m.start() < end and start < m.end() for start, end in facts.spans)
-            if not overlaps and apply(m, facts):
-                facts.spans.append(m.span())
-    facts.spans.sort()
-    return facts
-
-
-def note_offset(facts: TimeFacts, minutes: int | None) -> bool:
-    """Note "in N minutes" (a time point) unless one was noted already."""
-    if facts.offset_minutes is not None or minutes is None:
-        return False
-    facts.offset_minutes = minutes
-    return True
-
-
-def note_duration(facts: TimeFacts, minutes: int | None) -> bool:
-    """Note "N minutes" (a duration) unless an offset or a duration was noted already."""
-    if facts.offset_minutes is not None or facts.duration_minutes is not None or minutes is None:
-        return False
-    facts.duration_minutes = minutes
-    return True
-
-
-def _candidates(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
-    """Matches at every start position, overlapping ones included (一早 inside 礼拜一早上)."""
-    m = pattern.search(text)
-    while m is not None:
-        yield m
-        m = pattern.search(text, m.start() + 1)
 
 
 @dataclass(frozen=True)

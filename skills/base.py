@@ -11,7 +11,7 @@ the entry-point group ``assistant.skills`` (``skills.registry``). It receives a
 - ``Confirm(reply, on_yes, on_no)``: a yes/no question before anything is sent.
 
 Replies are keys into ``skills/responses/<lang>.yaml`` with raw slot values; the words
-are chosen there (``assistant.replies``).
+are chosen there (``assistant.dialogue.replies``).
 """
 
 from __future__ import annotations
@@ -21,10 +21,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Protocol
 
-from assistant.occurrences import Occurrence, VoiceReminder
-from assistant.outbox import Record
-from assistant.reminders import Sounding
-from assistant.schedule import Reminding
+from assistant.values.occurrences import Occurrence, VoiceReminder
+from assistant.values.platform import Lookup, Outgoing
+from assistant.values.prompts import Sounding
+from assistant.values.records import Record
+from assistant.values.schedule import Reminding
 from intents.results import SlotValue
 
 
@@ -34,20 +35,6 @@ class Reply:
 
     key: str
     values: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """A request for the care platform (``docs/platform-api.md``)."""
-
-    kind: str
-    """emergency, emergency_cancel, emergency_escalation, service_booking, service_cancel,
-    meal_order, callback, health_report, medicine_event, rating."""
-    fields: Mapping[str, Any]
-    priority: int = 5
-    """0 = emergency (sent first, never parked) … 9."""
-    after: tuple[str, ...] = ()
-    """Keys of requests that must reach the platform first (what a cancellation cancels)."""
 
 
 @dataclass(frozen=True)
@@ -159,19 +146,8 @@ class Alarm:
     """Whether the platform acknowledged one of the open calls."""
 
 
-@dataclass(frozen=True)
-class Lookup:
-    """An answer from the platform, fresh or from the cache; ``data`` None: neither."""
-
-    data: Mapping[str, Any] | None
-    age_s: float | None = None
-    """None: fresh from the platform; else how old the cached copy is (seconds)."""
-    missing: bool = False
-    """The platform answered that it has no such thing (404)."""
-
-
 class LocalState(Protocol):
-    """What skills may read of the device's state (``assistant.state``)."""
+    """What skills may read of the device's state (``assistant.dialogue.state``)."""
 
     def bookings(self, service: str | None = None) -> list[Booking]:
         """Service bookings, newest first."""
@@ -217,7 +193,7 @@ class LocalState(Protocol):
 
 
 class PlatformLookups(Protocol):
-    """Reads from the platform with a cache for offline use (``assistant.lookups``)."""
+    """Reads from the platform with a cache for offline use (``assistant.relay.lookups``)."""
 
     def menu(self, day: str) -> Lookup:
         """The canteen menu of one day (ISO date)."""

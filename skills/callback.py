@@ -6,7 +6,8 @@ call. Offline: the request waits in the outbox.
 
 from __future__ import annotations
 
-from skills.base import Ask, Handled, Outcome, Outgoing, Reply, Skill, SkillRequest
+from assistant.values.platform import Outgoing
+from skills.base import Ask, Handled, Outcome, Reply, Skill, SkillRequest
 
 CALLBACK_PRIORITY = 2
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.state import VOLUME_MAX, VOLUME_MIN
+from assistant.values.volume import VOLUME_MAX, VOLUME_MIN
 from skills.base import Handled, Outcome, RepeatLast, Reply, Skill, SkillRequest, VolumeStep
 
 

@@ -7,7 +7,8 @@ afterwards asks once, then sends a cancellation; the alarm itself is never delet
 
 from __future__ import annotations
 
-from skills.base import Confirm, Handled, Outcome, Outgoing, Reply, Skill, SkillRequest
+from assistant.values.platform import Outgoing
+from skills.base import Confirm, Handled, Outcome, Reply, Skill, SkillRequest
 
 EMERGENCY = 0
 MAX_SAID = 2000

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from assistant.outbox import Record
-from skills.base import Ask, Confirm, Handled, Outcome, Outgoing, Reply, Skill, SkillRequest
+from assistant.values.platform import Outgoing
+from assistant.values.records import Record
+from skills.base import Ask, Confirm, Handled, Outcome, Reply, Skill, SkillRequest
 
 HEALTH_PRIORITY = 5
 CALLBACK_PRIORITY = 2

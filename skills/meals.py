@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from skills.base import Ask, Confirm, Handled, Lookup, Outcome, Outgoing, Reply, Skill, SkillRequest
+from assistant.values.platform import Lookup, Outgoing
+from skills.base import Ask, Confirm, Handled, Outcome, Reply, Skill, SkillRequest
 
 MEAL_PRIORITY = 4
 LAST_ORDER_HOUR = {"breakfast": 7, "lunch": 11, "dinner": 17}

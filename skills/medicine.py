@@ -8,25 +8,25 @@ committed before XiaoAn says it was noted. Offline: everything but the relay.
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
 
-from assistant.occurrences import MEDICINE, Occurrence, VoiceReminder
-from assistant.outbox import Record
+from assistant.values.occurrences import MEDICINE, Occurrence, VoiceReminder
+from assistant.values.platform import Outgoing
+from assistant.values.records import Record
 from skills.base import (
     AddReminder,
     Ask,
     Confirm,
     Handled,
     Outcome,
-    Outgoing,
     RemoveReminder,
     Reply,
     Skill,
     SkillRequest,
     Snooze,
     in_past,
-)  # fmt: skip
+)
 
 MEDICINE_PRIORITY = 6
 TAKEN = "medicine_taken"
@@ -163,9 +163,13 @@ class MedicineSkill(Skill):
         if when is None or in_past(str(when), request.ctx.now):
             slots.pop("when", None)
             return Ask(Reply("reminder.ask_when"), request.intent, slots, "when")
-        if len(str(when)) == len("2026-12-01"):  # a day without a time: ask for the time
+        kind = when_kind(str(when))
+        if kind == "date":  # a day without a time: ask for the time
             slots.pop("when", None)
             return Ask(Reply("reminder.ask_time", {"date": when}), request.intent, slots, "when")
+        if kind is None:  # not a time a reminder can fire at
+            slots.pop("when", None)
+            return Ask(Reply("reminder.ask_when"), request.intent, slots, "when")
         if what is None:
             return Ask(Reply("reminder.ask_what"), request.intent, slots, "what")
         values = {"when": when, "what": what}
@@ -200,6 +204,27 @@ class MedicineSkill(Skill):
             Handled(Reply("reminder.removed", values), effects=(RemoveReminder(chosen.id),)),
             Handled(Reply("reminder.kept", values)),
         )
+
+
+def when_kind(when: str) -> Literal["date", "datetime", "recurrence"] | None:
+    """What a ``when`` slot value (``docs/slots.md``) is: a day (``2026-12-01``), a moment
+    (``2026-12-01T08:00:00+08:00``), a repeating time (``R/<datetime>/P1D``), or None when
+    it is none of these."""
+    if when.startswith("R/"):
+        parts = when.split("/")
+        ok = len(parts) == 3 and when_kind(parts[1]) == "datetime" and parts[2].startswith("P")
+        return "recurrence" if ok else None
+    try:
+        date.fromisoformat(when)  # a date only: 2026-12-01 (not 2026-12-01T08:00)
+    except ValueError:
+        pass
+    else:
+        return "date"
+    try:
+        datetime.fromisoformat(when)
+    except ValueError:
+        return None
+    return "datetime"
 
 
 def _live(request: SkillRequest) -> list[VoiceReminder]:

@@ -6,7 +6,8 @@ without an id and the platform attaches it to the device's last completed servic
 
 from __future__ import annotations
 
-from skills.base import Ask, Handled, Outcome, Outgoing, Reply, Skill, SkillRequest
+from assistant.values.platform import Outgoing
+from skills.base import Ask, Handled, Outcome, Reply, Skill, SkillRequest
 
 RATING_PRIORITY = 7
 

@@ -6,18 +6,8 @@ is reachable; status answers from the last copy read, saying how old it is.
 
 from __future__ import annotations
 
-from skills.base import (
-    Ask,
-    Booking,
-    Confirm,
-    Handled,
-    Outcome,
-    Outgoing,
-    Reply,
-    Skill,
-    SkillRequest,
-    in_past,
-)  # fmt: skip
+from assistant.values.platform import Outgoing
+from skills.base import Ask, Booking, Confirm, Handled, Outcome, Reply, Skill, SkillRequest, in_past
 
 SERVICE_PRIORITY = 3
 STATUSES = frozenset({"received", "accepted", "completed", "cancelled", "rejected"})

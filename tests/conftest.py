@@ -1,8 +1,10 @@
-"""Shared fixtures: one parser per language for the whole session, loaded on first use."""
+"""Shared fixtures: one parser per language for the whole session, loaded on first use; and
+the tiers: each test is marked by its folder (``tests/<tier>/``), the slow tiers ``slow``."""
 
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,6 +12,26 @@ import pytest
 from intents import IntentParser
 
 TZ = ZoneInfo("Asia/Shanghai")
+HERE = Path(__file__).resolve().parent
+TIERS = {"unit": False, "data": False, "cli": True, "audio": True, "platform": True}
+"""Tier folder → whether its tests are slow (``make check`` runs ``-m "not slow"``)."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test with its tier, and ``slow`` in a slow tier (a fast tier's slow tests
+    carry ``@pytest.mark.slow`` themselves)."""
+    for item in items:
+        try:
+            tier = item.path.resolve().relative_to(HERE).parts[0]
+        except ValueError:
+            continue  # not under tests/ (a path given on the command line)
+        if tier not in TIERS:
+            raise pytest.UsageError(
+                f"{item.path}: a test module belongs in a tier folder: tests/{{{','.join(TIERS)}}}/"
+            )
+        item.add_marker(tier)
+        if TIERS[tier]:
+            item.add_marker("slow")
 
 
 @cache

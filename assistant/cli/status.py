@@ -1,0 +1,188 @@
+"""``assistant status`` and ``assistant logs [--follow]``.
+
+``status``: whether the assistant runs (from ``data/runtime.json``: its process alive and
+the file fresh), its loop's phase, uptime, language, model, what keeps it from working
+fully, the last heartbeat, the outbox's counts and the next three reminders. Exit 0 when it
+runs, 1 when it does not. ``logs``: the assistant's own log (``$XIAOAN_HOME/logs``), the
+last lines, and with ``--follow`` what comes, across rotations, until Ctrl-C; no log, or
+an empty one, is one line saying so.
+
+Families run ``status`` too: both speak the device's language (``lang``, zh by default;
+``assistant/data/messages.yaml``); ``status --json`` keys and values stay English.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from assistant.service.runtime import RuntimeStatus
+
+FOLLOW_POLL_S = 0.5
+COMING_DAYS = 7
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``status`` and ``logs`` to the ``assistant`` command."""
+    app.command()(status)
+    app.command()(logs)
+
+
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+) -> None:
+    """Is XiaoAn running, and how: loop, uptime, heartbeat, outbox, next reminders."""
+    from assistant.config import load_settings
+    from assistant.relay.outbox import Outbox
+    from assistant.reminders.device import open_reminders
+    from assistant.reminders.words import what_words, when_words
+    from assistant.service.runtime import runtime_file
+    from assistant.storage.database import Database
+    from assistant.values.messages import say
+
+    settings, paths = load_settings()
+    lang = settings.lang
+    now = time.time()
+    runtime = runtime_file(paths).read()
+    running = runtime is not None and runtime.running(now)
+    db = Database(paths.data_dir / "xiaoan.db").create()
+    counts = Outbox(db).counts()
+    reminders = open_reminders(settings, paths, None)
+    coming = reminders.planned(datetime.now(settings.tz), COMING_DAYS * 86400.0)[:3]
+    report: dict[str, Any] = {
+        "running": running, "runtime": runtime.to_json() if runtime else None,
+        "outbox": counts,
+        "next_reminders": [{"due": o.due.isoformat(), "what": what_words(o, lang)}
+                           for o in coming],
+    }  # fmt: skip
+    if as_json:
+        typer.echo(json.dumps(report, ensure_ascii=False))
+    else:
+        for line in _lines(lang, runtime, running, now):
+            typer.echo(line)
+        typer.echo(say(lang, "status.outbox", **counts))
+        typer.echo(
+            say(lang, "status.next_reminders")
+            if coming
+            else say(lang, "status.no_reminders", days=COMING_DAYS)
+        )
+        for o in coming:
+            typer.echo(f"  {when_words(o.due, lang)}  {what_words(o, lang)}")
+    raise typer.Exit(0 if running else 1)
+
+
+def word(lang: str, family: str, name: str) -> str:
+    """``name`` (a phase, a mode, a state…) in ``lang``'s words: the message
+    ``family.name``, or ``name`` itself when there is none."""
+    from assistant.values.messages import messages, say
+
+    key = f"{family}.{name}"
+    return say(lang, key) if key in messages() else name
+
+
+def _lines(lang: str, runtime: RuntimeStatus | None, running: bool, now: float) -> list[str]:
+    from assistant.values.messages import say
+    from assistant.values.spans import span
+
+    if runtime is None:
+        return [say(lang, "status.never_ran")]
+    if not running:
+        why = "status.stopped" if runtime.stopped_at else "status.died"
+        return [say(lang, why, since=span(now - runtime.updated_at, lang))]
+    lines = [
+        say(lang, "status.running", mode=word(lang, "status.mode", runtime.mode),
+            phase=word(lang, "status.phase", runtime.phase),
+            uptime=span(now - runtime.started_at, lang), pid=runtime.pid,
+            version=runtime.version),
+        say(lang, "status.language", lang=word(lang, "status.lang", runtime.lang),
+            model=runtime.model or say(lang, "status.no_model")),
+    ]  # fmt: skip
+    lines += [say(lang, "status.problem", problem=problem) for problem in runtime.problems]
+    beat = runtime.heartbeat
+    if beat is None:
+        lines.append(say(lang, "status.no_heartbeat"))
+    else:
+        outcome = (
+            say(lang, "status.heartbeat_ok")
+            if beat.ok
+            else say(lang, "status.heartbeat_refused", error=beat.error)
+        )
+        lines.append(say(lang, "status.heartbeat", since=span(now - beat.at, lang),
+                         outcome=outcome))  # fmt: skip
+    if runtime.last_error and runtime.last_error_at is not None:
+        lines.append(say(lang, "status.last_warning", warning=runtime.last_error,
+                         since=span(now - runtime.last_error_at, lang)))  # fmt: skip
+    return lines
+
+
+def logs(
+    lines: Annotated[int, typer.Option("--lines", "-n", min=0, help="How many last lines.")] = 50,
+    follow: Annotated[
+        bool, typer.Option("--follow", "-f", help="Keep printing new lines until Ctrl-C.")
+    ] = False,
+) -> None:
+    """The assistant's log: the last lines, and with --follow the new ones as they come."""
+    from assistant.config import load_settings
+    from assistant.service.logs import log_file
+    from assistant.values.messages import say
+
+    settings, paths = load_settings()
+    current = log_file(paths.logs_dir)
+    if not current.exists() and not follow:
+        typer.echo(say(settings.lang, "logs.none_yet", file=current))
+        return
+    info = current.stat() if current.exists() else None
+    size = info.st_size if info else 0
+    last = _last_lines(current, lines, size)
+    if lines and not last:
+        typer.echo(say(settings.lang, "logs.empty", file=current))
+    for line in last:
+        sys.stdout.write(line)
+    sys.stdout.flush()
+    if follow:
+        _follow(current, size, info.st_ino if info else None)
+
+
+def _last_lines(current: Path, count: int, size: int) -> list[str]:
+    """The last ``count`` lines across the rotated files and the first ``size`` bytes of
+    the current one (what follows is ``--follow``'s)."""
+    from assistant.service.logs import BACKUPS
+
+    files = [current.with_name(f"{current.name}.{i}") for i in range(BACKUPS, 0, -1)]
+    out: list[str] = []
+    for path in [*files, current]:
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            continue
+        data = data[:size] if path == current else data
+        out.extend(data.decode("utf-8", errors="replace").splitlines(keepends=True))
+        out = out[-count:] if count else []
+    return out
+
+
+def _follow(current: Path, position: int, inode: int | None) -> None:
+    """Print what is appended after ``position``; start over when the file was rotated."""
+    while True:
+        try:
+            info = current.stat()
+        except FileNotFoundError:
+            time.sleep(FOLLOW_POLL_S)
+            continue
+        if info.st_ino != inode or info.st_size < position:
+            inode, position = info.st_ino, 0  # rotated: the new file from its start
+        if info.st_size > position:
+            with current.open("rb") as stream:
+                stream.seek(position)
+                data = stream.read()
+            position += len(data)
+            sys.stdout.write(data.decode("utf-8", errors="replace"))
+            sys.stdout.flush()
+        time.sleep(FOLLOW_POLL_S)

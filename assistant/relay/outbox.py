@@ -1,0 +1,266 @@
+"""The outbox: every request for the care platform, committed to disk before the elder
+hears that it was taken, and drained by ``assistant.relay.sender``.
+
+Receives ``Outgoing`` requests (with local ``records`` written in the same transaction);
+emits ``OutboxRow`` values for the sender, most urgent first. A row's life::
+
+    pending ──(2xx)──────────────► delivered ──(retention)──► purged
+       │  └─(408/409/429/5xx, network: next_at = now + backoff)─┘
+       └─(other 4xx, not an emergency)──► parked  ──(technician: retry)──► pending
+                                                   ──(technician: drop, reason)──► dropped
+
+The idempotency key is made once, when the row is written, and sent on every attempt, so
+a retry after a lost answer is stored once by the platform.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from assistant.storage.database import Database, dumps, transaction
+from assistant.values.records import Record
+
+PENDING, DELIVERED, PARKED, DROPPED = "pending", "delivered", "parked", "dropped"
+EMERGENCY_PRIORITY = 0
+"""Priority of emergencies and their follow-ups: sent before everything else."""
+
+Lane = tuple[int, int]
+"""A range of priorities (lowest, highest) that one sender drains."""
+ALL: Lane = (0, 9)
+EMERGENCY_LANE: Lane = (EMERGENCY_PRIORITY, EMERGENCY_PRIORITY)
+"""Emergencies have a sender of their own, so no other request can hold one up."""
+OTHER_LANE: Lane = (EMERGENCY_PRIORITY + 1, 9)
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """One request in the outbox."""
+
+    id: int
+    key: str
+    """The Idempotency-Key, the same on every attempt."""
+    kind: str
+    priority: int
+    body: dict[str, Any]
+    created_at: float
+    state: str
+    attempts: int
+    next_at: float
+    last_error: str
+    platform_id: str
+    delivered_at: float | None
+    after_keys: tuple[str, ...] = ()
+    """Requests that must be delivered before this one."""
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        """The request's structured, kind-specific fields."""
+        value = self.body.get("fields", {})
+        return value if isinstance(value, dict) else {}
+
+
+_UNBLOCKED = (
+    "NOT EXISTS (SELECT 1 FROM json_each(outbox.after_keys) AS a"
+    " JOIN outbox AS first ON first.key = a.value WHERE first.state = 'pending')"
+)
+"""SQL: the row waits for no pending request."""
+
+
+class Outbox:
+    """Requests waiting for, or delivered to, the platform, in ``Database``."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def add(
+        self,
+        kind: str,
+        priority: int,
+        body: Mapping[str, Any],
+        now: float,
+        records: Iterable[Record] = (),
+        after: Iterable[str] = (),
+    ) -> OutboxRow:
+        """Commit a new request (and its records) to disk; returns its row. It is not due
+        while a request named in ``after`` is still pending (a cancellation waits for
+        what it cancels, so the platform never sees them the wrong way round)."""
+        key = str(uuid.uuid4())
+        with self._db.connect() as conn, transaction(conn):
+            cur = conn.execute(
+                "INSERT INTO outbox (key, kind, priority, body, created_at, next_at, after_keys)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (key, kind, priority, dumps(dict(body)), now, now, dumps(list(after))),
+            )
+            _insert_records(conn, records, now, key)
+            row = conn.execute("SELECT * FROM outbox WHERE id = ?", (cur.lastrowid,)).fetchone()
+        return _row(row)
+
+    def record(self, records: Iterable[Record], now: float) -> None:
+        """Commit local records that go with no request."""
+        with self._db.connect() as conn, transaction(conn):
+            _insert_records(conn, records, now, "")
+
+    def next_due(self, now: float, lane: Lane = ALL) -> OutboxRow | None:
+        """The most urgent pending row of ``lane`` whose time has come (emergencies first)."""
+        return self._one(
+            "SELECT * FROM outbox WHERE state = ? AND next_at <= ? AND priority BETWEEN ? AND ?"
+            f" AND {_UNBLOCKED} ORDER BY priority, next_at, id LIMIT 1",
+            (PENDING, now, *lane),
+        )
+
+    def next_wakeup(self, lane: Lane = ALL) -> float | None:
+        """When the earliest pending row of ``lane`` is due (None: nothing pending)."""
+        with self._db.connect() as conn:
+            value = conn.execute(
+                "SELECT MIN(next_at) FROM outbox WHERE state = ? AND priority BETWEEN ? AND ?"
+                f" AND {_UNBLOCKED}",
+                (PENDING, *lane),
+            ).fetchone()[0]
+        return float(value) if value is not None else None
+
+    def clamp_waits(self, now: float, longest_s: float, lane: Lane = ALL) -> int:
+        """Bring forward rows waiting longer than ``longest_s`` from ``now``: after the
+        clock was set back (a Raspberry Pi has no clock of its own until NTP answers), a
+        retry must not wait for the old time to come round again."""
+        with self._db.connect() as conn, transaction(conn):
+            cur = conn.execute(
+                "UPDATE outbox SET next_at = ? WHERE state = ? AND next_at > ?"
+                " AND priority BETWEEN ? AND ?",
+                (now, PENDING, now + longest_s, *lane),
+            )
+        return cur.rowcount
+
+    def get(self, key: str) -> OutboxRow | None:
+        """The row with this idempotency key."""
+        return self._one("SELECT * FROM outbox WHERE key = ?", (key,))
+
+    def latest(self, kinds: Iterable[str], limit: int = 50) -> list[OutboxRow]:
+        """The newest rows of these kinds, newest first (dropped rows left out)."""
+        names = list(kinds)
+        marks = ",".join("?" * len(names))
+        with self._db.connect() as conn:
+            rows = conn.execute(
+                f"SELECT * FROM outbox WHERE kind IN ({marks}) AND state != ?"
+                " ORDER BY id DESC LIMIT ?",
+                (*names, DROPPED, limit),
+            ).fetchall()
+        return [_row(r) for r in rows]
+
+    def delivered(self, row: OutboxRow, platform_id: str, now: float) -> None:
+        """The platform stored the request."""
+        self._update(
+            row, "state = ?, platform_id = ?, delivered_at = ?, attempts = attempts + 1,"
+            " last_error = ''", (DELIVERED, platform_id, now),
+        )  # fmt: skip
+
+    def retry_later(self, row: OutboxRow, error: str, next_at: float) -> None:
+        """The attempt failed; try again at ``next_at``."""
+        self._update(row, "attempts = attempts + 1, last_error = ?, next_at = ?", (error, next_at))
+
+    def park(self, row: OutboxRow, reason: str) -> None:
+        """The platform refused the request; keep it, with the reason, for a technician."""
+        self._update(row, "state = ?, attempts = attempts + 1, last_error = ?", (PARKED, reason))
+
+    def requeue(self, key: str, now: float) -> bool:
+        """A technician sends a parked request again, or a waiting one now; False when no
+        such row is parked or pending."""
+        with self._db.connect() as conn, transaction(conn):
+            cur = conn.execute(
+                "UPDATE outbox SET state = ?, next_at = ? WHERE key = ? AND state IN (?, ?)",
+                (PENDING, now, key, PARKED, PENDING),
+            )
+        return cur.rowcount == 1
+
+    def drop(self, key: str, reason: str, now: float) -> bool:
+        """A technician gives a request up: the row stays, marked with the reason, and an
+        ``outbox_dropped`` record says what was dropped, when and why (never silent).
+        False when there is no such row still to deliver."""
+        with self._db.connect() as conn, transaction(conn):
+            cur = conn.execute(
+                "UPDATE outbox SET state = ?, last_error = ? WHERE key = ? AND state IN (?, ?)",
+                (DROPPED, f"dropped: {reason}", key, PENDING, PARKED),
+            )
+            if cur.rowcount != 1:
+                return False
+            kind = conn.execute("SELECT kind FROM outbox WHERE key = ?", (key,)).fetchone()[0]
+            record = Record("outbox_dropped", {"key": key, "kind": kind, "reason": reason})
+            _insert_records(conn, [record], now, key)
+        return True
+
+    def by_id(self, row_id: int) -> OutboxRow | None:
+        """The row with this number (what ``assistant outbox list`` shows)."""
+        return self._one("SELECT * FROM outbox WHERE id = ?", (row_id,))
+
+    def rows(self, states: Iterable[str], limit: int = 100) -> list[OutboxRow]:
+        """Rows in these states, oldest first."""
+        names = list(states)
+        marks = ",".join("?" * len(names))
+        with self._db.connect() as conn:
+            rows = conn.execute(
+                f"SELECT * FROM outbox WHERE state IN ({marks}) ORDER BY id LIMIT ?",
+                (*names, limit),
+            ).fetchall()
+        return [_row(r) for r in rows]
+
+    def oldest_pending(self) -> float | None:
+        """When the oldest request still waiting for the platform was made."""
+        with self._db.connect() as conn:
+            value = conn.execute(
+                "SELECT MIN(created_at) FROM outbox WHERE state = ?", (PENDING,)
+            ).fetchone()[0]
+        return float(value) if value is not None else None
+
+    def purge(self, delivered_before: float) -> int:
+        """Forget delivered rows older than the retention period; returns how many."""
+        with self._db.connect() as conn, transaction(conn):
+            cur = conn.execute(
+                "DELETE FROM outbox WHERE state = ? AND delivered_at < ?",
+                (DELIVERED, delivered_before),
+            )
+        return cur.rowcount
+
+    def counts(self) -> dict[str, int]:
+        """How many rows are in each state."""
+        with self._db.connect() as conn:
+            rows = conn.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state").fetchall()
+        out = {PENDING: 0, DELIVERED: 0, PARKED: 0, DROPPED: 0}
+        out.update({r[0]: int(r[1]) for r in rows})
+        return out
+
+    def _one(self, sql: str, args: tuple[Any, ...]) -> OutboxRow | None:
+        with self._db.connect() as conn:
+            row = conn.execute(sql, args).fetchone()
+        return _row(row) if row is not None else None
+
+    def _update(self, row: OutboxRow, assignments: str, args: tuple[Any, ...]) -> None:
+        with self._db.connect() as conn, transaction(conn):
+            conn.execute(f"UPDATE outbox SET {assignments} WHERE id = ?", (*args, row.id))
+
+
+def _insert_records(
+    conn: sqlite3.Connection, records: Iterable[Record], now: float, key: str
+) -> None:
+    for record in records:
+        conn.execute(
+            "INSERT INTO records (kind, at, data, outbox_key) VALUES (?, ?, ?, ?)",
+            (record.kind, now, dumps(dict(record.data)), key),
+        )
+        if record.settles:
+            marks = ",".join("?" * len(record.overrides))
+            conn.execute(
+                "UPDATE occurrences SET state = 'done', outcome = ?, resolved_at = ?"
+                f" WHERE id = ? AND (state != 'done' OR outcome IN ({marks}))",
+                (record.kind, now, record.settles, *record.overrides),
+            )
+
+
+def _row(row: sqlite3.Row) -> OutboxRow:
+    values = dict(row)
+    values["body"] = json.loads(values["body"])
+    values["after_keys"] = tuple(json.loads(values["after_keys"]))
+    return OutboxRow(**values)

@@ -1,0 +1,1 @@
+"""Storage (base layer): the local SQLite database and atomic private files."""

@@ -1,0 +1,98 @@
+"""Wiring: settings in, a ready ``Assistant`` out (database, outbox, senders, dialogue).
+
+Nothing is started at import; ``Assistant.start()`` starts the two senders. Without a
+platform URL, device id and secret, requests wait in the outbox (and XiaoAn says so
+truthfully: 已记录，正在联系).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from assistant.config import Paths, Settings
+from assistant.dialogue.machine import Dialogue
+from assistant.dialogue.state import DeviceState
+from assistant.relay.lookups import CachedLookups
+from assistant.relay.outbox import EMERGENCY_LANE, OTHER_LANE, Outbox
+from assistant.relay.platform import client_for
+from assistant.relay.sender import Backoff, Relay, RelayEvent
+from assistant.reminders.firing import Reminders
+from assistant.reminders.schedule_store import ScheduleStore
+from assistant.reminders.schedule_sync import ScheduleSync
+from assistant.storage.database import Database
+from intents import IntentParser
+from skills.registry import SkillSet
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass
+class Assistant:
+    """The parts of a running XiaoAn that the loop talks to."""
+
+    dialogue: Dialogue
+    outbox: Outbox
+    relays: tuple[Relay, ...]
+    reminders: Reminders
+    state: DeviceState
+    """What the device remembers (the speech volume among it)."""
+    parser: IntentParser
+    schedule_sync: ScheduleSync | None = None
+    """Fetches the platform's schedule (``schedule_source: platform``)."""
+
+    def start(self) -> None:
+        """Start the senders (and the schedule's sync)."""
+        for relay in self.relays:
+            relay.start()
+        if self.schedule_sync is not None:
+            self.schedule_sync.start()
+
+    def stop(self) -> None:
+        """Stop the senders (an attempt under way finishes first)."""
+        for relay in self.relays:
+            relay.stop()
+        if self.schedule_sync is not None:
+            self.schedule_sync.stop()
+
+
+def build(
+    settings: Settings,
+    paths: Paths,
+    on_event: Callable[[RelayEvent], None],
+    clock: Callable[[], float] = time.time,
+    parser: IntentParser | None = None,
+) -> Assistant:
+    """Everything XiaoAn needs, built from its settings; ``on_event`` hears the senders."""
+    db = Database(paths.data_dir / "xiaoan.db").create()
+    outbox = Outbox(db)
+    if not settings.platform_url:
+        _LOGGER.warning("no platform configured: requests wait in the outbox")
+    relays = tuple(
+        Relay(outbox, client_for(settings, clock=clock), lane=lane, clock=clock, on_event=on_event,
+              backoff=Backoff(cap_s=settings.retry_max_s),
+              retention_s=settings.retention_days * 86400.0)
+        for lane in (EMERGENCY_LANE, OTHER_LANE)
+    )  # fmt: skip
+    schedules = ScheduleStore(db, paths.schedule_file, settings.schedule_source)
+    schedules.refresh(clock())
+    reminders = Reminders(db, clock, settings.tz, schedules.current)
+    state = DeviceState(db, outbox, clock, settings.tz, reminders)
+    lookups = CachedLookups(client_for(settings, settings.read_timeout_s, clock), db, clock,
+                            settings.read_timeout_s)  # fmt: skip
+    parser = parser or IntentParser.load(settings.lang, settings.tz)
+    skills = SkillSet.discover().require([*parser.data.slot_names, "unknown"])
+
+    def wake_senders() -> None:
+        for relay in relays:
+            relay.wake()
+
+    dialogue = Dialogue(settings, parser, skills, outbox, state, lookups, clock, reminders,
+                        schedules, wake_senders)  # fmt: skip
+    sync = None
+    if settings.schedule_source == "platform":
+        sync = ScheduleSync(client_for(settings, clock=clock), schedules,
+                            settings.schedule_poll_s, clock)  # fmt: skip
+    return Assistant(dialogue, outbox, relays, reminders, state, parser, sync)

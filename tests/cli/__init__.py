@@ -1,0 +1,1 @@
+"""CLI tier (slow): `python -m assistant ...` and other subprocesses, as a technician runs them."""

@@ -1,0 +1,1 @@
+"""Data tier (fast): tests driven by YAML data (intent cases, dialogue scripts, times...)."""
