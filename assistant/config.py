@@ -49,6 +49,12 @@ class Paths:
         return self.home / "data"
 
     @property
+    def database(self) -> Path:
+        """The local database: outbox, health readings, doses, reminders, the schedule in
+        force, cache (``assistant.storage.database``)."""
+        return self.data_dir / "xiaoan.db"
+
+    @property
     def models_dir(self) -> Path:
         """Installed speech models, one folder per language."""
         return self.home / "models"

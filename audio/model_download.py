@@ -2,9 +2,10 @@
 folder copied (a technician's USB stick).
 
 ``fetch`` downloads into a ``.part`` file with explicit timeouts and resumes it with an HTTP
-Range request; a failed download keeps the bytes it got for the next run, never an empty
-``.part`` file, and its message names the way without a network (``offline``: the store's
-``--from FILE.zip`` command). ``unpack`` writes a zip archive or a folder into an empty
+Range request; a failed download (the network, the server's answer, or the disk being full
+or not writable) keeps the bytes it got for the next run, never an empty ``.part`` file, and
+when the network or the server failed its message names the way without them (``offline``:
+the store's ``--from FILE.zip`` command). ``unpack`` writes a zip archive or a folder into an empty
 folder: a single top folder (``vosk-model-small-cn-0.22/``) is unwrapped, paths leaving the
 folder and symbolic links are refused, the zip's CRC-32 is checked, and for a pinned model
 every name and size is checked before a byte is written. Hashing and the decision belong
@@ -52,11 +53,11 @@ def fetch(
     offline: str = "",
 ) -> None:  # fmt: skip
     """Download ``url`` into ``part``, resuming what ``part`` already holds; ``offline`` is
-    the fix added when the network fails (a USB stick's command)."""
-    part.parent.mkdir(parents=True, exist_ok=True)
-    have = part.stat().st_size if part.exists() else 0
-    headers = {"Accept-Encoding": "identity"} | ({"Range": f"bytes={have}-"} if have else {})
+    the fix added when the network or the server fails (a USB stick's command)."""
     try:
+        part.parent.mkdir(parents=True, exist_ok=True)
+        have = part.stat().st_size if part.exists() else 0
+        headers = {"Accept-Encoding": "identity"} | ({"Range": f"bytes={have}-"} if have else {})
         with (
             requests.Session() as session,
             session.get(url, headers=headers, stream=True, timeout=timeout) as response,
@@ -72,15 +73,27 @@ def fetch(
         _kept(part)
         raise ModelError(
             f"{url}: the server answered {err.response.status_code} {err.response.reason}: "
-            "check the URL (--url names a mirror) or try again later"
+            f"check the URL (--url names a mirror) or try again later{_stick(offline, 'or')}"
         ) from err
     except (requests.RequestException, urllib3.exceptions.HTTPError) as err:
         kept = _kept(part)
         again = (f"{kept} bytes are kept in {part}; run the same command again to resume"
                  if kept else "nothing was downloaded; run the same command again")  # fmt: skip
-        if offline:
-            again += f"; without a network: {offline}"
+        again += _stick(offline, "without a network:")
         raise ModelError(f"the download of {url} failed ({err}): {again}") from err
+    except OSError as err:  # the disk (full, not writable); requests' errors are OSErrors too
+        kept = _kept(part)
+        again = (f"{kept} bytes are kept in {part}; then run the same command again to resume"
+                 if kept else "then run the same command again")  # fmt: skip
+        raise ModelError(
+            f"the download of {url} could not be written to {part} ({err}): check that "
+            f"{part.parent} is writable and has room; {again}"
+        ) from err
+
+
+def _stick(offline: str, lead: str) -> str:
+    """The USB stick's way (``offline``) added to a failed download's message, if known."""
+    return f"; {lead} {offline}" if offline else ""
 
 
 def _kept(part: Path) -> int:
@@ -88,10 +101,11 @@ def _kept(part: Path) -> int:
     when nothing else is in it)."""
     try:
         size = part.stat().st_size
-    except FileNotFoundError:
+    except OSError:  # none, or out of reach (then it cannot be deleted either)
         size = 0
     if not size:
-        part.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            part.unlink(missing_ok=True)
         with contextlib.suppress(OSError):
             part.parent.rmdir()
     return size

@@ -1,7 +1,7 @@
 """The intent engine: sentence data per language (``zh/``, ``en/``) and the matcher.
 
 ``IntentParser.load(lang, tz).parse(text, now)`` turns an utterance into an
-``IntentMatch`` (intent and slots of ``../shared/spec/intents.md``) or ``NotRecognized``.
+``IntentMatch`` (intent and slots of the contract, ``docs/intents.md``) or ``NotRecognized``.
 """
 
 from intents.parser import IntentParser, Thresholds

@@ -25,7 +25,7 @@ class IntentMatch:
     """Which matcher decided: ``template``, ``cue`` or ``fuzzy``."""
 
     def to_json(self) -> dict[str, Any]:
-        """The contract's JSON object (``../shared/spec/intents.md``)."""
+        """The contract's JSON object (``docs/intents.md``)."""
         return {
             "text": self.text,
             "lang": self.lang,

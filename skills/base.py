@@ -26,7 +26,7 @@ from assistant.values.platform import Lookup, Outgoing
 from assistant.values.prompts import Sounding
 from assistant.values.records import Record
 from assistant.values.schedule import Reminding
-from intents.results import SlotValue
+from assistant.values.slots import SlotValue
 
 
 @dataclass(frozen=True)
@@ -226,20 +226,6 @@ class SkillRequest:
     slots: Mapping[str, SlotValue]
     text: str
     ctx: Context
-
-
-def in_past(when: str, now: datetime) -> bool:
-    """Whether a ``when`` slot value (``docs/slots.md``) is already over; recurrences and
-    values that are not ISO never are."""
-    if when.startswith("R/"):
-        return False
-    try:
-        moment = datetime.fromisoformat(when)
-    except ValueError:
-        return False
-    if moment.tzinfo is None:
-        return moment.date() < now.date()
-    return moment < now
 
 
 class Skill:

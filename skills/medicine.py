@@ -8,12 +8,13 @@ committed before XiaoAn says it was noted. Offline: everything but the relay.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from datetime import timedelta
+from typing import Any
 
 from assistant.values.occurrences import MEDICINE, Occurrence, VoiceReminder
 from assistant.values.platform import Outgoing
 from assistant.values.records import Record
+from assistant.values.slots import in_past, when_kind
 from skills.base import (
     AddReminder,
     Ask,
@@ -25,7 +26,6 @@ from skills.base import (
     Skill,
     SkillRequest,
     Snooze,
-    in_past,
 )
 
 MEDICINE_PRIORITY = 6
@@ -204,27 +204,6 @@ class MedicineSkill(Skill):
             Handled(Reply("reminder.removed", values), effects=(RemoveReminder(chosen.id),)),
             Handled(Reply("reminder.kept", values)),
         )
-
-
-def when_kind(when: str) -> Literal["date", "datetime", "recurrence"] | None:
-    """What a ``when`` slot value (``docs/slots.md``) is: a day (``2026-12-01``), a moment
-    (``2026-12-01T08:00:00+08:00``), a repeating time (``R/<datetime>/P1D``), or None when
-    it is none of these."""
-    if when.startswith("R/"):
-        parts = when.split("/")
-        ok = len(parts) == 3 and when_kind(parts[1]) == "datetime" and parts[2].startswith("P")
-        return "recurrence" if ok else None
-    try:
-        date.fromisoformat(when)  # a date only: 2026-12-01 (not 2026-12-01T08:00)
-    except ValueError:
-        pass
-    else:
-        return "date"
-    try:
-        datetime.fromisoformat(when)
-    except ValueError:
-        return None
-    return "datetime"
 
 
 def _live(request: SkillRequest) -> list[VoiceReminder]:

@@ -7,7 +7,8 @@ is reachable; status answers from the last copy read, saying how old it is.
 from __future__ import annotations
 
 from assistant.values.platform import Outgoing
-from skills.base import Ask, Booking, Confirm, Handled, Outcome, Reply, Skill, SkillRequest, in_past
+from assistant.values.slots import in_past
+from skills.base import Ask, Booking, Confirm, Handled, Outcome, Reply, Skill, SkillRequest
 
 SERVICE_PRIORITY = 3
 STATUSES = frozenset({"received", "accepted", "completed", "cancelled", "rejected"})

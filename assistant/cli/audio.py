@@ -7,15 +7,12 @@ when the command runs.
 
 from __future__ import annotations
 
-import json
-import sys
-from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import Annotated
 
 import typer
 
-from assistant.cli.options import LangOption, ModelOption
+from assistant.cli.shared import LangOption, ModelOption, print_results
 
 
 def register(app: typer.Typer) -> None:
@@ -32,21 +29,8 @@ def transcribe(
     ] = False,
 ) -> None:
     """Print what the speech recogniser hears in each WAV file (with timings in --json)."""
-    from assistant.cli.options import settings_and_paths
+    from assistant.cli.shared import settings_and_paths
     from assistant.wiring.transcribe import transcribe_files
 
     settings, paths = settings_and_paths(lang)
     print_results(transcribe_files(files, settings, paths, model), as_json)
-
-
-def print_results(
-    results: Iterable[dict[str, Any]], as_json: bool, out: TextIO = sys.stdout
-) -> None:
-    """JSON lines, or ``FILE: text`` lines."""
-    for result in results:
-        if as_json:
-            out.write(json.dumps(result, ensure_ascii=False) + "\n")
-        else:
-            intent = f"  → {result['intent']}" if "intent" in result else ""
-            out.write(f"{result['file']}: {result['text']}{intent}\n")
-        out.flush()

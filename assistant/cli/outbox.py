@@ -35,19 +35,14 @@ app = typer.Typer(
 IdArg = Annotated[int, typer.Argument(help="The request's number (`assistant outbox list`).")]
 
 
-def open_outbox() -> Outbox:
-    """The device's outbox (the database is created if there is none yet)."""
-    return _device()[0]
-
-
 def _device() -> tuple[Outbox, str]:
-    """The device's outbox and its language."""
+    """The device's outbox (the database is created if there is none yet) and language."""
     from assistant.config import load_settings
     from assistant.relay.outbox import Outbox
     from assistant.storage.database import Database
 
     settings, paths = load_settings()
-    return Outbox(Database(paths.data_dir / "xiaoan.db").create()), settings.lang
+    return Outbox(Database(paths.database).create()), settings.lang
 
 
 def describe(row: OutboxRow, now: float) -> dict[str, Any]:
@@ -127,8 +122,8 @@ def _line(lang: str, row: dict[str, Any]) -> str:
 def _state(lang: str, state: str, padded: bool = False) -> str:
     """A request's state in ``lang``'s words; ``padded``: to the width of the widest (a
     Chinese character takes two columns)."""
-    from assistant.cli.status import word
     from assistant.relay.outbox import DELIVERED, DROPPED, PARKED, PENDING
+    from assistant.values.messages import word
 
     if not padded:
         return word(lang, "outbox.state", state)

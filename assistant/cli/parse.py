@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from assistant.cli.options import LangOption, ModelOption
+from assistant.cli.shared import LangOption, ModelOption, stdin_lines
 
 if TYPE_CHECKING:
     from intents import ParseResult
@@ -41,7 +41,7 @@ def parse(
     model: ModelOption = "",
 ) -> None:
     """Understand utterances: print the intent and slots of each."""
-    from assistant.cli.options import settings_and_paths
+    from assistant.cli.shared import settings_and_paths
     from assistant.config import parse_moment
     from intents import IntentParser
 
@@ -49,7 +49,7 @@ def parse(
     moment = None if now is None else parse_moment(now, settings.tz)
     parser = IntentParser.load(settings.lang, settings.tz)
     if audio:
-        from assistant.cli.audio import print_results
+        from assistant.cli.shared import print_results
         from assistant.wiring.transcribe import transcribe_files
 
         files = [Path(t) for t in text or []]
@@ -57,17 +57,6 @@ def parse(
         return
     utterances = text if text else stdin_lines(sys.stdin)
     _emit((parser.parse(u, moment) for u in utterances), as_json)
-
-
-def stdin_lines(stream: TextIO) -> Iterator[str]:
-    """Utterances from a stream, one per line, decoded leniently (binary junk is replaced)."""
-    binary = getattr(stream, "buffer", None)
-    if binary is None:
-        for line in stream:
-            yield line.rstrip("\r\n")
-        return
-    for raw in binary:
-        yield raw.decode("utf-8", errors="replace").rstrip("\r\n")
 
 
 def describe(result: ParseResult) -> str:

@@ -23,4 +23,4 @@ def platform_server(ctx: typer.Context) -> None:
     """
     from assistant.refplatform import server
 
-    raise typer.Exit(server.main(list(ctx.args)))
+    raise typer.Exit(server.main(list(ctx.args), prog="assistant platform-server"))

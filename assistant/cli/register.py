@@ -10,13 +10,10 @@ heartbeat. The secret is never printed or logged.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import replace
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-
-_SECRET = re.compile(r"[0-9a-f]{64}")
 
 
 def register(app: typer.Typer) -> None:
@@ -36,12 +33,12 @@ def register_device(
     """Pair this device with the care platform using a one-time code."""
     from assistant import __version__
     from assistant.config import check_setting, load_settings, read_secret, write_setting
-    from assistant.relay.platform import Fetched, client_for
+    from assistant.relay.platform import Fetched, client_for, pair
     from assistant.storage.files import write_private
 
     check_setting("platform_url", platform)
     settings, paths = load_settings()
-    answer = _pair(platform, code, settings.request_timeout_s)
+    answer = pair(platform, code, settings.request_timeout_s)
     device_id, secret = answer["device_id"], answer["secret"]
     secret_file = paths.home / settings.device_secret_file
     write_private(secret_file, (secret + "\n").encode("ascii"))
@@ -64,53 +61,3 @@ def register_device(
         typer.echo("restart the service to use it: sudo systemctl restart xiaoan")
     if not verified:
         raise typer.Exit(1)
-
-
-def _pair(url: str, code: str, timeout_s: float) -> dict[str, Any]:
-    """POST /v1/pair; the checked answer, or an error saying what to do."""
-    import requests
-
-    from assistant import __version__
-    from assistant.config import check_setting
-    from assistant.errors import AssistantError
-
-    target = url.rstrip("/") + "/v1/pair"
-    try:
-        response = requests.post(target, json={"code": code, "version": __version__},
-                                 timeout=timeout_s, allow_redirects=False)  # fmt: skip
-    except requests.RequestException as err:
-        raise AssistantError(
-            f"cannot reach {url} ({type(err).__name__}): check the network and the URL"
-        ) from err
-    try:
-        data = response.json()
-    except ValueError:
-        data = None
-    if not isinstance(data, dict):
-        raise AssistantError(
-            f"{url} answered HTTP {response.status_code} with something that is not the care "
-            "platform's API: check the URL"
-        )
-    if response.status_code == 403 and data.get("error") == "invalid_code":
-        raise AssistantError(
-            f"the code `{code}` was not accepted (wrong, used already, or expired): ask the "
-            "platform for a new pairing code"
-        )
-    if response.status_code == 429:
-        wait = response.headers.get("Retry-After")
-        when = f"{wait} s" if wait else "a few minutes"
-        raise AssistantError(f"too many wrong codes were tried: wait {when}, then try again")
-    if response.status_code != 201:
-        raise AssistantError(
-            f"the platform refused the pairing: HTTP {response.status_code} "
-            f"{data.get('error', '')}: {data.get('message', '')}".rstrip(": ")
-        )
-    device_id, secret = data.get("device_id"), data.get("secret")
-    if (
-        not isinstance(device_id, str)
-        or not isinstance(secret, str)
-        or not _SECRET.fullmatch(secret)
-    ):
-        raise AssistantError(f"{url}: the pairing answer is not the contract's (no id or secret)")
-    check_setting("device_id", device_id)
-    return data

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -30,7 +29,8 @@ if TYPE_CHECKING:
     from assistant.config import Settings
 
 app = typer.Typer(
-    help="The reminder schedule: check, install, list, history.", no_args_is_help=True
+    help="The reminder schedule: validate, install, example, list, history, remove.",
+    no_args_is_help=True,
 )
 FileArg = Annotated[Path, typer.Argument(help="A schedule file (YAML).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="One JSON object per line.")]
@@ -59,24 +59,14 @@ def validate(file: FileArg, as_json: JsonOption = False) -> None:
 def install(file: FileArg) -> None:
     """Check a schedule file and, only if it is good, make it the one in force."""
     from assistant.config import load_settings
-    from assistant.errors import ConfigError
     from assistant.reminders import words
-    from assistant.reminders.schedule_file import load_schedule_file
-    from assistant.reminders.schedule_store import ScheduleStore
-    from assistant.storage.database import Database
-    from assistant.storage.files import write_private
+    from assistant.reminders.device import install_schedule
     from assistant.values.messages import say
 
     settings, paths = load_settings()
-    lang = settings.lang
-    schedule = load_schedule_file(file, lang)
-    target = paths.schedule_file
-    if settings.schedule_source != "file":
-        raise ConfigError(say(lang, "reminders.platform_in_force", source=settings.schedule_source))
-    write_private(target, file.read_bytes())
-    store = ScheduleStore(Database(paths.data_dir / "xiaoan.db").create(), target)
-    store.refresh_file(time.time())
-    _print(say(lang, "reminders.installed", file=target, summary=words.describe(schedule, lang)))
+    schedule = install_schedule(settings, paths, file)
+    summary = words.describe(schedule, settings.lang)
+    _print(say(settings.lang, "reminders.installed", file=paths.schedule_file, summary=summary))
 
 
 @app.command()
@@ -116,7 +106,7 @@ def list_(
     from assistant.reminders.schedule_file import load_schedule_file
     from assistant.values import phrasing
     from assistant.values.messages import say
-    from skills.base import in_past
+    from assistant.values.slots import in_past
 
     settings, paths = load_settings()
     schedule = load_schedule_file(file, settings.lang) if file else None

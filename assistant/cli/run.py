@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from assistant.cli.options import LangOption, ModelOption
+from assistant.cli.shared import LangOption, ModelOption
 
 
 def register(app: typer.Typer) -> None:
@@ -80,8 +80,7 @@ def run(
     in text mode: type what the elder would say, read the reply. In audio mode at a terminal,
     pressing Enter wakes XiaoAn like the wake phrase, and a typed line is heard as said.
     """
-    from assistant.cli.options import settings_and_paths
-    from assistant.cli.parse import stdin_lines
+    from assistant.cli.shared import settings_and_paths, stdin_lines
     from assistant.config import parse_moment
     from assistant.errors import ConfigError
     from assistant.service import logs, modes, watchdog

@@ -17,15 +17,6 @@ from typing import Annotated
 
 import typer
 
-from assistant.errors import ConfigError
-from assistant.service.unit import (
-    ServiceSpec,
-    check_spec,
-    default_executable,
-    render_unit,
-    require_root,
-)
-
 app = typer.Typer(
     help="XiaoAn as a systemd service: print the unit, install, uninstall.",
     no_args_is_help=True,
@@ -41,7 +32,8 @@ ExecOption = Annotated[
     Path | None,
     typer.Option(
         "--exec",
-        help=f"The `assistant` script to run (default: {default_executable()}).",
+        help="The `assistant` script to run (default: "
+        f"{Path(sys.executable).parent / 'assistant'}, this environment's).",
         show_default=False,
     ),
 ]
@@ -63,6 +55,8 @@ def unit(
     executable: ExecOption = None,
 ) -> None:
     """Print the unit file `install` writes, for inspection."""
+    from assistant.service.unit import ServiceSpec, check_spec, default_executable, render_unit
+
     spec = ServiceSpec(executable or default_executable(), user, home)
     check_spec(spec)
     sys.stdout.write(render_unit(spec))
@@ -84,10 +78,11 @@ def install(
     /usr/local/bin/assistant wrapper (so `assistant doctor` runs as the service user),
     creates the user and its home, enables the service and (re)starts it. Run it again
     after an upgrade: every step is safe to repeat."""
+    from assistant.service.install import Installer
+    from assistant.service.unit import ServiceSpec, default_executable, require_root
+
     require_root(os.geteuid(), [str(default_executable()), *sys.argv[1:]])
     spec = ServiceSpec(executable or default_executable(), user, home)
-    from assistant.service.install import Installer
-
     Installer(_root(root), _say).install(spec, start=not no_start)
 
 
@@ -103,13 +98,16 @@ def uninstall(
 
     The home folder (the elder's settings and data, requests not yet sent) is kept unless
     --purge; the system user is kept."""
-    require_root(os.geteuid(), [str(default_executable()), *sys.argv[1:]])
     from assistant.service.install import Installer
+    from assistant.service.unit import default_executable, require_root
 
+    require_root(os.geteuid(), [str(default_executable()), *sys.argv[1:]])
     Installer(_root(root), _say).uninstall(purge)
 
 
 def _root(root: Path | None) -> Path | None:
+    from assistant.errors import ConfigError
+
     if root is not None and not root.is_dir():
         raise ConfigError(f"--root {root} is not a folder: create it, or give an existing one")
     return None if root is None else root.resolve()

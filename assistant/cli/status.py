@@ -17,7 +17,6 @@ import json
 import sys
 import time
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -25,7 +24,6 @@ import typer
 if TYPE_CHECKING:
     from assistant.service.runtime import RuntimeStatus
 
-FOLLOW_POLL_S = 0.5
 COMING_DAYS = 7
 
 
@@ -52,7 +50,7 @@ def status(
     now = time.time()
     runtime = runtime_file(paths).read()
     running = runtime is not None and runtime.running(now)
-    db = Database(paths.data_dir / "xiaoan.db").create()
+    db = Database(paths.database).create()
     counts = Outbox(db).counts()
     reminders = open_reminders(settings, paths, None)
     coming = reminders.planned(datetime.now(settings.tz), COMING_DAYS * 86400.0)[:3]
@@ -78,17 +76,8 @@ def status(
     raise typer.Exit(0 if running else 1)
 
 
-def word(lang: str, family: str, name: str) -> str:
-    """``name`` (a phase, a mode, a state…) in ``lang``'s words: the message
-    ``family.name``, or ``name`` itself when there is none."""
-    from assistant.values.messages import messages, say
-
-    key = f"{family}.{name}"
-    return say(lang, key) if key in messages() else name
-
-
 def _lines(lang: str, runtime: RuntimeStatus | None, running: bool, now: float) -> list[str]:
-    from assistant.values.messages import say
+    from assistant.values.messages import say, word
     from assistant.values.spans import span
 
     if runtime is None:
@@ -130,7 +119,8 @@ def logs(
 ) -> None:
     """The assistant's log: the last lines, and with --follow the new ones as they come."""
     from assistant.config import load_settings
-    from assistant.service.logs import log_file
+    from assistant.service.logs import follow as follow_log
+    from assistant.service.logs import last_lines, log_file
     from assistant.values.messages import say
 
     settings, paths = load_settings()
@@ -140,49 +130,11 @@ def logs(
         return
     info = current.stat() if current.exists() else None
     size = info.st_size if info else 0
-    last = _last_lines(current, lines, size)
+    last = last_lines(current, lines, size)
     if lines and not last:
         typer.echo(say(settings.lang, "logs.empty", file=current))
     for line in last:
         sys.stdout.write(line)
     sys.stdout.flush()
     if follow:
-        _follow(current, size, info.st_ino if info else None)
-
-
-def _last_lines(current: Path, count: int, size: int) -> list[str]:
-    """The last ``count`` lines across the rotated files and the first ``size`` bytes of
-    the current one (what follows is ``--follow``'s)."""
-    from assistant.service.logs import BACKUPS
-
-    files = [current.with_name(f"{current.name}.{i}") for i in range(BACKUPS, 0, -1)]
-    out: list[str] = []
-    for path in [*files, current]:
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            continue
-        data = data[:size] if path == current else data
-        out.extend(data.decode("utf-8", errors="replace").splitlines(keepends=True))
-        out = out[-count:] if count else []
-    return out
-
-
-def _follow(current: Path, position: int, inode: int | None) -> None:
-    """Print what is appended after ``position``; start over when the file was rotated."""
-    while True:
-        try:
-            info = current.stat()
-        except FileNotFoundError:
-            time.sleep(FOLLOW_POLL_S)
-            continue
-        if info.st_ino != inode or info.st_size < position:
-            inode, position = info.st_ino, 0  # rotated: the new file from its start
-        if info.st_size > position:
-            with current.open("rb") as stream:
-                stream.seek(position)
-                data = stream.read()
-            position += len(data)
-            sys.stdout.write(data.decode("utf-8", errors="replace"))
-            sys.stdout.flush()
-        time.sleep(FOLLOW_POLL_S)
+        follow_log(current, size, info.st_ino if info else None, sys.stdout)

@@ -43,8 +43,8 @@ from assistant.values.occurrences import CHECKIN
 from assistant.values.platform import Outgoing
 from assistant.values.prompts import Prompt
 from assistant.values.records import Record
+from assistant.values.slots import SlotValue
 from intents import IntentParser
-from intents.results import SlotValue
 from skills.base import (
     AddReminder,
     Ask,

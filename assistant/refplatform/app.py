@@ -278,7 +278,8 @@ class PlatformApp:
 
     @staticmethod
     def _run(route: Route, call: Call) -> Reply:
-        """The handler's reply; a value failing ``platform_checks`` is 400 ``invalid_request``."""
+        """The handler's reply; a value failing ``assistant.refplatform.checks`` is 400
+        ``invalid_request``."""
         try:
             return route.handler(call)
         except InvalidRequest as exc:

@@ -360,10 +360,13 @@ def _device_spec(text: str) -> tuple[str, bytes]:
     return device_id, secret
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m assistant.refplatform.server``: serve until SIGTERM or Ctrl-C."""
+def main(
+    argv: Sequence[str] | None = None, prog: str = "python -m assistant.refplatform.server"
+) -> int:
+    """``python -m assistant.refplatform.server`` (or ``assistant platform-server``, ``prog``):
+    serve until SIGTERM or Ctrl-C."""
     parser = _ArgumentParser(
-        prog="python -m assistant.refplatform.server",
+        prog=prog,
         description="The reference care platform (docs/platform-api.md), plain HTTP.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")

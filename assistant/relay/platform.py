@@ -11,6 +11,7 @@ sender's job (``assistant.relay.sender``), not this class's.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -19,12 +20,16 @@ from urllib.parse import urlsplit
 
 import requests
 
-from assistant.config import Settings
+from assistant.config import Settings, check_setting
+from assistant.errors import AssistantError
 from assistant.relay.signing import SignedFields, new_nonce, signed_headers
 from assistant.storage.database import dumps
 
 RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504})
 """Statuses worth another attempt; with any other 5xx too. Other 4xx are final."""
+
+_PAIRED_SECRET = re.compile(r"[0-9a-f]{64}")
+"""A device secret as the pairing answer must carry it: 32 bytes, lower-case hex."""
 
 
 @dataclass(frozen=True)
@@ -187,3 +192,50 @@ def client_for(
         settings.platform_url, settings.device_id, bytes.fromhex(settings.device_secret),
         timeout_s or settings.request_timeout_s, clock,
     )  # fmt: skip
+
+
+def pair(url: str, code: str, timeout_s: float) -> dict[str, Any]:
+    """``POST /v1/pair`` (the one unsigned call of the contract) with a one-time code: the
+    checked answer (``device_id``, ``secret``), or an ``AssistantError`` saying what to do."""
+    from assistant import __version__
+
+    target = url.rstrip("/") + "/v1/pair"
+    try:
+        response = requests.post(target, json={"code": code, "version": __version__},
+                                 timeout=timeout_s, allow_redirects=False)  # fmt: skip
+    except requests.RequestException as err:
+        raise AssistantError(
+            f"cannot reach {url} ({type(err).__name__}): check the network and the URL"
+        ) from err
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise AssistantError(
+            f"{url} answered HTTP {response.status_code} with something that is not the care "
+            "platform's API: check the URL"
+        )
+    if response.status_code == 403 and data.get("error") == "invalid_code":
+        raise AssistantError(
+            f"the code `{code}` was not accepted (wrong, used already, or expired): ask the "
+            "platform for a new pairing code"
+        )
+    if response.status_code == 429:
+        wait = response.headers.get("Retry-After")
+        when = f"{wait} s" if wait else "a few minutes"
+        raise AssistantError(f"too many wrong codes were tried: wait {when}, then try again")
+    if response.status_code != 201:
+        raise AssistantError(
+            f"the platform refused the pairing: HTTP {response.status_code} "
+            f"{data.get('error', '')}: {data.get('message', '')}".rstrip(": ")
+        )
+    device_id, secret = data.get("device_id"), data.get("secret")
+    if (
+        not isinstance(device_id, str)
+        or not isinstance(secret, str)
+        or not _PAIRED_SECRET.fullmatch(secret)
+    ):
+        raise AssistantError(f"{url}: the pairing answer is not the contract's (no id or secret)")
+    check_setting("device_id", device_id)
+    return data

@@ -2,5 +2,6 @@
 
 The schedule file and its values checked (``schedule_file``, ``schedule_values``), the
 schedule in force (``schedule_store``, ``schedule_sync`` from the platform), fire times
-(``planner``), firing and recording (``firing``), and reminders in words (``words``).
+(``planner``), firing and recording (``firing``), opened and installed for the commands
+(``device``), and reminders in words (``words``).
 """

@@ -250,7 +250,7 @@ def platform(ctx: Context) -> list[Finding]:
 
 
 def _doctor_health(ctx: Context) -> dict[str, Any]:
-    counts = Outbox(Database(ctx.paths.data_dir / "xiaoan.db").create()).counts()
+    counts = Outbox(Database(ctx.paths.database).create()).counts()
     return {"version": __version__, "outbox_backlog": counts["pending"],
             "parked": counts["parked"]}  # fmt: skip
 
@@ -302,7 +302,7 @@ def disk(ctx: Context) -> list[Finding]:
 
 def outbox(ctx: Context) -> list[Finding]:
     """Requests waiting for the platform, and those it refused (parked)."""
-    store = Outbox(Database(ctx.paths.data_dir / "xiaoan.db").create())
+    store = Outbox(Database(ctx.paths.database).create())
     counts = store.counts()
     pending, parked = counts["pending"], counts["parked"]
     oldest = store.oldest_pending()

@@ -18,11 +18,14 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 MAX_BYTES = 1024 * 1024
 BACKUPS = 4
 LOG_NAME = "xiaoan.log"
 _FORMAT = "%(levelname)s %(name)s: %(message)s"
+FOLLOW_POLL_S = 0.5
+"""How often ``follow`` looks for new lines (seconds)."""
 
 
 def log_file(logs_dir: Path) -> Path:
@@ -94,3 +97,40 @@ def configure(level: str, logs_dir: Path | None = None) -> LastProblem:
     root.addHandler(problems)
     root.setLevel(level.upper())
     return problems
+
+
+def last_lines(current: Path, count: int, size: int) -> list[str]:
+    """The last ``count`` lines across the rotated files and the first ``size`` bytes of
+    the current one (what follows is ``--follow``'s)."""
+    files = [current.with_name(f"{current.name}.{i}") for i in range(BACKUPS, 0, -1)]
+    out: list[str] = []
+    for path in [*files, current]:
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            continue
+        data = data[:size] if path == current else data
+        out.extend(data.decode("utf-8", errors="replace").splitlines(keepends=True))
+        out = out[-count:] if count else []
+    return out
+
+
+def follow(current: Path, position: int, inode: int | None, out: TextIO) -> None:
+    """Write to ``out`` what is appended to ``current`` after ``position``, for ever (until
+    Ctrl-C); start over when the file was rotated."""
+    while True:
+        try:
+            info = current.stat()
+        except FileNotFoundError:
+            time.sleep(FOLLOW_POLL_S)
+            continue
+        if info.st_ino != inode or info.st_size < position:
+            inode, position = info.st_ino, 0  # rotated: the new file from its start
+        if info.st_size > position:
+            with current.open("rb") as stream:
+                stream.seek(position)
+                data = stream.read()
+            position += len(data)
+            out.write(data.decode("utf-8", errors="replace"))
+            out.flush()
+        time.sleep(FOLLOW_POLL_S)

@@ -210,7 +210,7 @@ def measure(device: str, chunk: AudioChunk, played_back: bool) -> MicResult:
 def stored_volume(paths: Paths) -> int:
     """The elder's volume (1-10) as ``DeviceState.volume`` reads it; the default when none
     was set (or there is no database yet: none is created)."""
-    path = paths.data_dir / "xiaoan.db"
+    path = paths.database
     if not path.exists():
         return VOLUME_DEFAULT
     with Database(path).create().connect() as conn:

@@ -68,3 +68,10 @@ class _Fields(dict[str, object]):
         if name not in messages():
             raise KeyError(name)
         return say(self.lang, name, **self)
+
+
+def word(lang: str, family: str, name: str) -> str:
+    """``name`` (a phase, a mode, a state…) in ``lang``'s words: the message
+    ``family.name``, or ``name`` itself when there is none."""
+    key = f"{family}.{name}"
+    return say(lang, key) if key in messages() else name

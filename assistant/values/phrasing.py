@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from assistant.values.slots import when_kind
+
 _ZH_WEEKDAYS = "一二三四五六日"
 _EN_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -98,7 +100,7 @@ def when(value: str, now: datetime, lang: str, absolute: bool = False) -> str:
         moment = datetime.fromisoformat(value)
     except ValueError:
         return value
-    if len(value) <= 10:
+    if when_kind(value) == "date":
         return (zh_day if lang == "zh" else en_day)(moment.date(), today, absolute)
     if moment.tzinfo is not None and now.tzinfo is not None:
         moment = moment.astimezone(now.tzinfo)

@@ -66,7 +66,7 @@ def build(
     parser: IntentParser | None = None,
 ) -> Assistant:
     """Everything XiaoAn needs, built from its settings; ``on_event`` hears the senders."""
-    db = Database(paths.data_dir / "xiaoan.db").create()
+    db = Database(paths.database).create()
     outbox = Outbox(db)
     if not settings.platform_url:
         _LOGGER.warning("no platform configured: requests wait in the outbox")

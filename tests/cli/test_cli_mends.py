@@ -101,7 +101,7 @@ def test_the_success_lines_are_in_the_device_language(tmp_path: Path) -> None:
 
 def test_removing_a_voice_reminder_is_said_in_the_device_language(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    db = Database(Paths(home).data_dir / "xiaoan.db").create()
+    db = Database(Paths(home).database).create()
     reminders = Reminders(db, lambda: 0.0, ZoneInfo("Asia/Shanghai"), lambda: EMPTY)
     reminders.add_voice("R/2026-11-22T21:00:00+08:00/P1D", "泡脚")
     reminders.add_voice("R/2026-11-22T21:30:00+08:00/P1D", "吃水果")

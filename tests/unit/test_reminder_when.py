@@ -7,6 +7,7 @@ from typing import cast
 
 import pytest
 
+from assistant.values.slots import when_kind
 from skills.base import (
     AddReminder,
     Ask,
@@ -17,7 +18,7 @@ from skills.base import (
     PlatformLookups,
     SkillRequest,
 )
-from skills.medicine import MedicineSkill, when_kind
+from skills.medicine import MedicineSkill
 
 NOW = datetime.fromisoformat("2026-11-22T10:00:00+08:00")
 NEITHER = ("12/01/2026", "2026-13-45", "tomorrow", "", "R/tomorrow/P1D", "2026-12-01T25:00")

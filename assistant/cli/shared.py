@@ -1,10 +1,15 @@
-"""What several commands share: the ``--lang``, ``--model`` and ``--json`` options, and the
-settings with a ``--lang`` applied. Imports nothing heavy: every command module imports it.
+"""What several commands share: the ``--lang``, ``--model`` and ``--json`` options, the
+settings with a ``--lang`` applied, utterances read from stdin, and transcripts printed.
+Imports nothing heavy: every command module imports it. Command modules import this one
+and never each other.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
@@ -40,3 +45,27 @@ def with_lang(settings: Settings, lang: str | None) -> Settings:
     if lang is not None and lang not in LANGUAGES:
         raise ConfigError(f"--lang `{lang}` is not supported: write one of {', '.join(LANGUAGES)}")
     return replace(settings, lang=lang or settings.lang)
+
+
+def stdin_lines(stream: TextIO) -> Iterator[str]:
+    """Utterances from a stream, one per line, decoded leniently (binary junk is replaced)."""
+    binary = getattr(stream, "buffer", None)
+    if binary is None:
+        for line in stream:
+            yield line.rstrip("\r\n")
+        return
+    for raw in binary:
+        yield raw.decode("utf-8", errors="replace").rstrip("\r\n")
+
+
+def print_results(
+    results: Iterable[dict[str, Any]], as_json: bool, out: TextIO = sys.stdout
+) -> None:
+    """JSON lines, or ``FILE: text`` lines."""
+    for result in results:
+        if as_json:
+            out.write(json.dumps(result, ensure_ascii=False) + "\n")
+        else:
+            intent = f"  → {result['intent']}" if "intent" in result else ""
+            out.write(f"{result['file']}: {result['text']}{intent}\n")
+        out.flush()

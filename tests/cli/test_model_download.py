@@ -1,12 +1,11 @@
-"""Downloading a model from a real HTTP server on 127.0.0.1 (started here; no other network):
+"""Downloading a model from a real HTTP server on 127.0.0.1 (in a thread; no other network):
 a whole download, a resumed one (the server sees the Range header), a broken connection,
-garbage and truncated archives, a stalled server, and ``assistant models install --url``."""
+garbage and truncated archives, a stalled server, and ``assistant models install --url``.
+A server and a subprocess: the CLI tier, not the unit tier."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,9 @@ from audio.model_store import ModelStore
 from tests.support.model_fixtures import (
     NAME,
     SYNTHETIC,
+    ModelServer,
     json_lines,
+    model_server,
     models_cli,
     replace_file,
     synthetic_model,
@@ -25,75 +26,12 @@ from tests.support.model_fixtures import (
 )
 
 
-class ModelServer(ThreadingHTTPServer):
-    """Serves ``files`` by path, honouring ``Range: bytes=N-`` unless told not to."""
-
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.files: dict[str, bytes] = {}
-        self.ranges_seen: list[str | None] = []
-        self.honour_ranges = True
-        self.cut_after: int | None = None
-        """Promise the whole body but send only this many bytes, then hang up."""
-        self.stall = False
-        self.release = threading.Event()
-
-    def url(self, path: str) -> str:
-        """The URL of a served path."""
-        return f"http://127.0.0.1:{self.server_address[1]}{path}"
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: ModelServer
-
-    def do_GET(self) -> None:
-        server = self.server
-        server.ranges_seen.append(self.headers.get("Range"))
-        if server.stall:
-            server.release.wait(30)
-            return
-        body = server.files.get(self.path)
-        if body is None:
-            self.send_error(404)
-            return
-        start = self._start() if server.honour_ranges else 0
-        if start >= len(body) > 0 and start:
-            self.send_response(416)
-            self.send_header("Content-Range", f"bytes */{len(body)}")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        self.send_response(206 if start else 200)
-        if start:
-            self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
-        self.send_header("Content-Length", str(len(body) - start))
-        self.end_headers()
-        rest = body[start:]
-        self.wfile.write(rest if server.cut_after is None else rest[: server.cut_after])
-
-    def _start(self) -> int:
-        value = self.headers.get("Range", "")
-        digits = value.removeprefix("bytes=").removesuffix("-")
-        return int(digits) if value.startswith("bytes=") and digits.isdigit() else 0
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Quiet."""
-
-
 @pytest.fixture
 def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModelServer]:
     """A model server on 127.0.0.1, in a thread."""
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    httpd = ModelServer()
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield httpd
-    httpd.release.set()
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join(10)
+    with model_server() as httpd:
+        yield httpd
 
 
 @pytest.fixture
@@ -206,7 +144,6 @@ def test_a_stalled_server_times_out(tmp_path: Path, server: ModelServer) -> None
         store.download("ko", server.url("/m.zip"), timeout=(2.0, 0.2))
 
 
-@pytest.mark.slow
 def test_cli_installs_the_unpinned_en_model_from_a_mirror(
     tmp_path: Path, server: ModelServer
 ) -> None:
