@@ -23,10 +23,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import IO
-
-import requests
-import urllib3
+from typing import IO, TYPE_CHECKING
 
 from assistant.errors import ModelError
 from audio.model_files import (
@@ -37,6 +34,9 @@ from audio.model_files import (
     sha256_of,
     size_problems,
 )
+
+if TYPE_CHECKING:
+    import requests
 
 _LOGGER = logging.getLogger(__name__)
 _CHUNK = 1 << 20
@@ -54,6 +54,9 @@ def fetch(
 ) -> None:  # fmt: skip
     """Download ``url`` into ``part``, resuming what ``part`` already holds; ``offline`` is
     the fix added when the network or the server fails (a USB stick's command)."""
+    import requests  # here: `assistant doctor` reads the model store without downloading
+    import urllib3
+
     try:
         part.parent.mkdir(parents=True, exist_ok=True)
         have = part.stat().st_size if part.exists() else 0
@@ -152,6 +155,8 @@ def _write(response: requests.Response, part: Path, offset: int, progress: Progr
             out.flush()
             os.fsync(out.fileno())
     if total is not None and done != total:
+        import requests
+
         raise requests.ConnectionError(f"the connection ended at {done} of {total} bytes")
 
 

@@ -29,7 +29,6 @@ from assistant import __version__
 from assistant.config import Paths, Settings, default_home, load_settings
 from assistant.errors import AssistantError, ConfigError
 from assistant.relay.outbox import Outbox
-from assistant.relay.platform import Fetched, Refused, client_for
 from assistant.reminders.schedule_file import load_schedule_file
 from assistant.service.runtime import RuntimeStatus, runtime_file
 from assistant.service.unit import UNIT_NAME, systemd_running
@@ -230,6 +229,8 @@ def platform(ctx: Context) -> list[Finding]:
         return [Finding("platform", FAIL, "not paired: no " + ", ".join(missing), fix),
                 Finding("registration", SKIP, "not paired"),
                 Finding("clock", SKIP, "not paired")]  # fmt: skip
+    from assistant.relay.platform import Fetched, Refused, client_for  # requests: 60 ms
+
     client = client_for(settings, PLATFORM_TIMEOUT_S, ctx.clock)
     assert client is not None
     answer = client.heartbeat(_doctor_health(ctx))
@@ -260,6 +261,8 @@ def _reachable(settings: Settings) -> Finding:
 
 
 def _registration(answer: object, settings: Settings) -> Finding:
+    from assistant.relay.platform import Fetched, Refused
+
     if isinstance(answer, Fetched):
         return Finding("registration", OK, f"{settings.device_id}: signature accepted")
     repair = "pair it again: `assistant register --platform URL --code CODE` (a new code)"
