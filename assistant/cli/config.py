@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from assistant.cli.shared import JsonOption
+
 if TYPE_CHECKING:
     from assistant.config import Paths, Settings
 
@@ -24,7 +26,6 @@ app = typer.Typer(
     help="Site settings: show (secrets masked), validate, set KEY VALUE, unset KEY.",
     no_args_is_help=True,
 )
-JsonOption = Annotated[bool, typer.Option("--json", help="One JSON object per line.")]
 _MASKED = frozenset({"device_secret"})
 RESTART_HINT = "a running assistant uses it after `sudo systemctl restart xiaoan`"
 

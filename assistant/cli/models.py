@@ -11,7 +11,6 @@ commands download; the assistant itself never does.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,13 +19,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from assistant.cli.shared import JsonOption, emit
+
 if TYPE_CHECKING:
     from audio.model_download import Progress as ProgressCallback
     from audio.model_store import InstalledModel, ModelStore, VerifyReport
 
 app = typer.Typer(help="Speech models: list, install, verify, remove.", no_args_is_help=True)
 LangArg = Annotated[str, typer.Argument(help="The language: zh, en (or ko, for tests).")]
-JsonOption = Annotated[bool, typer.Option("--json", help="One JSON object per line.")]
 
 
 @app.command("list")
@@ -39,10 +39,10 @@ def list_(as_json: JsonOption = False) -> None:
         row = {"lang": lang, "name": entry.name, "installed": model is not None,
                "installed_name": model.name if model else None, "pinned": entry.pinned,
                "purpose": entry.purpose, "folder": str(store.folder(lang))}  # fmt: skip
-        _print(row if as_json else _list_line(row, model))
+        emit(row if as_json else _list_line(row, model))
     for lang in sorted(set(installed) - set(store.manifest)):
         model = installed[lang]
-        _print({**model.to_json(), "in_manifest": False} if as_json
+        emit({**model.to_json(), "in_manifest": False} if as_json
                else f"{lang}  {model.name or '?'}  installed, not in the manifest")  # fmt: skip
 
 
@@ -71,7 +71,7 @@ def install(
     else:
         with _progress(store.entry(lang).name, url or store.entry(lang).url) as progress:
             model = store.download(lang, url, progress=progress)
-    _print(model.to_json() if as_json else _installed_line(model))
+    emit(model.to_json() if as_json else _installed_line(model))
 
 
 @app.command()
@@ -107,7 +107,7 @@ def remove(lang: LangArg, as_json: JsonOption = False) -> None:
         _known(store, lang)  # an installed model not in the manifest may still be removed
     store.remove(lang)
     folder = store.folder(lang)
-    _print({"lang": lang, "removed": str(folder)} if as_json else f"{lang}: removed {folder}")
+    emit({"lang": lang, "removed": str(folder)} if as_json else f"{lang}: removed {folder}")
 
 
 def _store() -> ModelStore:
@@ -134,12 +134,12 @@ def _verify_one(store: ModelStore, lang: str, as_json: bool) -> bool:
     try:
         report = store.verify(lang)
     except ModelError as err:
-        _print({"lang": lang, "ok": False, "error": str(err)} if as_json else f"{lang}: {err}")
+        emit({"lang": lang, "ok": False, "error": str(err)} if as_json else f"{lang}: {err}")
         return False
     if as_json:
-        _print(report.to_json())
+        emit(report.to_json())
     else:
-        _print(_report_lines(report))
+        emit(_report_lines(report))
     return report.ok
 
 
@@ -194,9 +194,3 @@ def _progress(name: str, url: str) -> Iterator[ProgressCallback | None]:
             bar.update(task, completed=done, total=total)
 
         yield update
-
-
-def _print(value: str | dict[str, Any]) -> None:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    sys.stdout.write(text + "\n")
-    sys.stdout.flush()

@@ -86,8 +86,9 @@ def list_(
         typer.echo(_nothing(lang, counts, show_all))
         return
     typer.echo(say(lang, "outbox.counts", **counts))
+    width = max(_columns(_state(lang, s)) for s in (PENDING, PARKED, DELIVERED, DROPPED))
     for row in rows:
-        typer.echo(_line(lang, row))
+        typer.echo(_line(lang, row, width))
     if counts[PARKED]:
         typer.echo(say(lang, "outbox.parked_hint"))
 
@@ -102,7 +103,8 @@ def _nothing(lang: str, counts: dict[str, int], show_all: bool) -> str:
     return say(lang, "outbox.nothing_waiting", **counts)
 
 
-def _line(lang: str, row: dict[str, Any]) -> str:
+def _line(lang: str, row: dict[str, Any], width: int) -> str:
+    """One request's row; its state padded to ``width`` columns, so the rows line up."""
     from assistant.relay.outbox import PENDING
     from assistant.values.messages import say
     from assistant.values.spans import span
@@ -114,27 +116,25 @@ def _line(lang: str, row: dict[str, Any]) -> str:
     )
     error = say(lang, "outbox.last_error", error=row["last_error"]) if row["last_error"] else ""
     head = say(lang, "outbox.row", id=row["id"], kind=row["kind"],
-               state=_state(lang, row["state"], padded=True), attempts=row["attempts"],
+               state=_padded(_state(lang, row["state"]), width), attempts=row["attempts"],
                age=span(row["age_s"], lang))  # fmt: skip
     return f"{head}  {when}{error}".rstrip()
 
 
-def _state(lang: str, state: str, padded: bool = False) -> str:
-    """A request's state in ``lang``'s words; ``padded``: to the width of the widest (a
-    Chinese character takes two columns)."""
-    from assistant.relay.outbox import DELIVERED, DROPPED, PARKED, PENDING
+def _state(lang: str, state: str) -> str:
+    """A request's state in ``lang``'s words."""
     from assistant.values.messages import word
 
-    if not padded:
-        return word(lang, "outbox.state", state)
-    words = [word(lang, "outbox.state", s) for s in (PENDING, PARKED, DELIVERED, DROPPED, state)]
-    text = words[-1]
-    return text + " " * (max(map(_columns, words)) - _columns(text))
+    return word(lang, "outbox.state", state)
 
 
 def _columns(text: str) -> int:
-    """How many terminal columns ``text`` takes."""
+    """How many terminal columns ``text`` takes (a Chinese character takes two)."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _padded(text: str, width: int) -> str:
+    return text + " " * (width - _columns(text))
 
 
 @app.command()

@@ -15,15 +15,16 @@ recorded); with ``--json`` it is an empty stream (no line at all).
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+from assistant.cli.shared import JsonOption, emit
 
 if TYPE_CHECKING:
     from assistant.config import Settings
@@ -33,7 +34,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 FileArg = Annotated[Path, typer.Argument(help="A schedule file (YAML).")]
-JsonOption = Annotated[bool, typer.Option("--json", help="One JSON object per line.")]
 DaysOption = Annotated[int, typer.Option("--days", min=1, max=366, help="How many days.")]
 NowOption = Annotated[
     str | None, typer.Option("--now", help="Count the days from this ISO 8601 time, not now.")
@@ -50,9 +50,9 @@ def validate(file: FileArg, as_json: JsonOption = False) -> None:
     lang = _device_lang()
     schedule = load_schedule_file(file, lang)
     if as_json:
-        _print({"file": str(file), "ok": True, "medicines": len(schedule.medicines)})
+        emit({"file": str(file), "ok": True, "medicines": len(schedule.medicines)})
         return
-    _print(say(lang, "reminders.good", file=file, summary=words.describe(schedule, lang)))
+    emit(say(lang, "reminders.good", file=file, summary=words.describe(schedule, lang)))
 
 
 @app.command()
@@ -66,7 +66,7 @@ def install(file: FileArg) -> None:
     settings, paths = load_settings()
     schedule = install_schedule(settings, paths, file)
     summary = words.describe(schedule, settings.lang)
-    _print(say(settings.lang, "reminders.installed", file=paths.schedule_file, summary=summary))
+    emit(say(settings.lang, "reminders.installed", file=paths.schedule_file, summary=summary))
 
 
 @app.command()
@@ -116,21 +116,21 @@ def list_(
     said = len(planned)
     for occurrence in planned:
         if as_json:
-            _print({"due": occurrence.due.isoformat(), "kind": occurrence.kind,
+            emit({"due": occurrence.due.isoformat(), "kind": occurrence.kind,
                     **occurrence.data})  # fmt: skip
         else:
             when = words.when_words(occurrence.due, settings.lang)
-            _print(f"{when}  {words.what_words(occurrence, settings.lang)}")
+            emit(f"{when}  {words.what_words(occurrence, settings.lang)}")
     if not file:
         for voice in reminders.voice_reminders():
             if in_past(voice.spec, now):
                 continue
             said += 1
             when = phrasing.when(voice.spec, now, settings.lang, absolute=True)
-            _print({"voice_id": voice.id, "when": voice.spec, "what": voice.what} if as_json
+            emit({"voice_id": voice.id, "when": voice.spec, "what": voice.what} if as_json
                    else f"#{voice.id}  {when}  {voice.what}")  # fmt: skip
     if not said and not as_json:
-        _print(say(settings.lang, "reminders.nothing_coming", days=days))
+        emit(say(settings.lang, "reminders.nothing_coming", days=days))
 
 
 @app.command()
@@ -139,7 +139,7 @@ def history(days: DaysOption = 7, as_json: JsonOption = False, now_text: NowOpti
     from assistant.config import load_settings
     from assistant.reminders import words
     from assistant.reminders.device import open_reminders
-    from assistant.values.messages import say
+    from assistant.values.messages import messages, say, word
 
     settings, paths = load_settings()
     lang = settings.lang
@@ -147,21 +147,23 @@ def history(days: DaysOption = 7, as_json: JsonOption = False, now_text: NowOpti
     since = _moment(now_text, settings).timestamp() - days * 86400.0
     entries = reminders.history(since)
     if not entries and not as_json:
-        _print(say(lang, "reminders.no_history", days=days))
+        emit(say(lang, "reminders.no_history", days=days))
     for entry in entries:
         if as_json:
-            _print(entry)
+            emit(entry)
             continue
         due = datetime.fromisoformat(entry["due"])
-        outcome = words.OUTCOMES[lang].get(entry["outcome"], entry["outcome"])
+        outcome = word(lang, "reminders.outcome", entry["outcome"])
         late = entry.get("late_s")
         if late is not None and late >= 60:
             outcome += say(lang, "reminders.late", minutes=int(late // 60))
-        if entry.get("why") in words.WHY[lang]:
-            outcome += say(lang, "reminders.why", why=words.WHY[lang][entry["why"]])
-        kind = words.KINDS[lang].get(entry["kind"], entry["kind"])
+        if f"reminders.why_word.{entry.get('why')}" in messages():
+            outcome += say(
+                lang, "reminders.why", why=word(lang, "reminders.why_word", entry["why"])
+            )
+        kind = word(lang, "reminders.kind", entry["kind"])
         when = words.when_words(due, lang)
-        _print(f"{when}  {kind} {entry['name']}  {outcome}".rstrip())
+        emit(f"{when}  {kind} {entry['name']}  {outcome}".rstrip())
 
 
 @app.command()
@@ -176,29 +178,23 @@ def remove(voice_id: Annotated[int, typer.Argument(help="The #id `list` shows.")
     reminders = open_reminders(settings, paths, None)
     if not reminders.remove_voice(voice_id):
         raise ConfigError(say(settings.lang, "reminders.no_voice", id=voice_id))
-    _print(say(settings.lang, "reminders.removed", id=voice_id))
+    emit(say(settings.lang, "reminders.removed", id=voice_id))
 
 
 def _device_lang() -> str:
     """The device's language (for the commands that need no other setting): a broken
     config.yaml does not keep a family from checking a schedule file."""
-    from assistant.config import LANGUAGES, load_settings
+    from assistant.config import LANGUAGES, Settings, load_settings
     from assistant.errors import ConfigError
 
     try:
         return load_settings()[0].lang
     except ConfigError:
         lang = os.environ.get("XIAOAN_LANG", "")
-        return lang if lang in LANGUAGES else "zh"
+        return lang if lang in LANGUAGES else Settings().lang
 
 
 def _moment(text: str | None, settings: Settings) -> datetime:
     from assistant.config import parse_moment
 
     return datetime.now(settings.tz) if text is None else parse_moment(text, settings.tz)
-
-
-def _print(value: str | dict[str, Any]) -> None:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    sys.stdout.write(text + "\n")
-    sys.stdout.flush()

@@ -28,23 +28,17 @@ JsonOption = Annotated[bool, typer.Option("--json", help="One JSON object per li
 
 
 def settings_and_paths(lang: str | None) -> tuple[Settings, Paths]:
-    """The site settings and paths, with ``--lang`` (if given) in force."""
-    from assistant.config import load_settings
-
-    settings, paths = load_settings()
-    return with_lang(settings, lang), paths
-
-
-def with_lang(settings: Settings, lang: str | None) -> Settings:
-    """``settings`` in the language ``--lang`` names (a usage error if it is not one)."""
+    """The site settings and paths, with ``--lang`` (if given) in force; a language that is
+    not one is a usage error."""
     from dataclasses import replace
 
-    from assistant.config import LANGUAGES
+    from assistant.config import LANGUAGES, load_settings
     from assistant.errors import ConfigError
 
+    settings, paths = load_settings()
     if lang is not None and lang not in LANGUAGES:
         raise ConfigError(f"--lang `{lang}` is not supported: write one of {', '.join(LANGUAGES)}")
-    return replace(settings, lang=lang or settings.lang)
+    return replace(settings, lang=lang or settings.lang), paths
 
 
 def stdin_lines(stream: TextIO) -> Iterator[str]:
@@ -69,3 +63,10 @@ def print_results(
             intent = f"  → {result['intent']}" if "intent" in result else ""
             out.write(f"{result['file']}: {result['text']}{intent}\n")
         out.flush()
+
+
+def emit(value: str | dict[str, Any]) -> None:
+    """One line on stdout, at once: text as it is, a dict as one JSON object."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from assistant import __version__
 from assistant.config import Settings, check_setting
 from assistant.errors import AssistantError
 from assistant.relay.signing import SignedFields, new_nonce, signed_headers
@@ -197,8 +198,6 @@ def client_for(
 def pair(url: str, code: str, timeout_s: float) -> dict[str, Any]:
     """``POST /v1/pair`` (the one unsigned call of the contract) with a one-time code: the
     checked answer (``device_id``, ``secret``), or an ``AssistantError`` saying what to do."""
-    from assistant import __version__
-
     target = url.rstrip("/") + "/v1/pair"
     try:
         response = requests.post(target, json={"code": code, "version": __version__},

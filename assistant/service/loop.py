@@ -60,7 +60,7 @@ def run_service(settings: Settings, paths: Paths, model_dir: str, watch: Watch) 
     loop = VoiceLoop(assistant, stages, settings, events, on_say=_log_said,
                      on_tick=supervisor.tick)  # fmt: skip
     try:
-        _run(assistant, supervisor, loop)
+        _run(supervisor, loop)
     finally:
         microphone.close()
 
@@ -87,18 +87,13 @@ def _without_model(
         loop.stop()
 
     loop = VoiceLoop(assistant, None, settings, events, on_say=_log_said, on_tick=tick)
-    _run(assistant, supervisor, loop)
+    _run(supervisor, loop)
 
 
-def _run(assistant: Assistant, supervisor: Supervisor, loop: VoiceLoop) -> None:
+def _run(supervisor: Supervisor, loop: VoiceLoop) -> None:
     signal.signal(signal.SIGTERM, lambda signum, frame: loop.stop())  # systemctl stop
-    assistant.start()
-    supervisor.start()
-    try:
+    with supervisor.running():
         loop.run()
-    finally:
-        supervisor.stop()
-        assistant.stop()
 
 
 def _log_said(says: list[Say], answered: bool) -> None:

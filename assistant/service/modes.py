@@ -74,18 +74,15 @@ def run_voice(
     model = model_for(settings, paths, model_dir)
     output: AudioOutput = WavRecorder(replies) if replies else Speaker(settings.audio_output)
     stages = stages_for(settings, model, assistant.parser, source, output)
-    write = writer(out, as_json, label="小安：" if settings.lang == "zh" else "XiaoAn: ")
+    write = writer(out, as_json, label=_label(settings))
     supervisor = (watch or Watch()).over(assistant, settings, paths, "voice", model.folder.name)
     loop = VoiceLoop(assistant, stages, settings, events, on_say=write, on_heard=_log_heard,
                      on_tick=supervisor.tick)  # fmt: skip
     events.feed(lines)
-    assistant.start()
-    supervisor.start()
     try:
-        loop.run(linger_s)
+        with supervisor.running():
+            loop.run(linger_s)
     finally:
-        supervisor.stop()
-        assistant.stop()
         source.close()
         if isinstance(output, WavRecorder):
             output.close()
@@ -118,14 +115,13 @@ def run_text_mode(
     prompt = (
         ("请说（Ctrl-D 结束）> " if zh else "Say something (Ctrl-D ends)> ") if interactive else ""
     )
-    assistant.start()
-    supervisor.start()
-    try:
+    with supervisor.running():
         run_text(
             assistant, settings, events, lines, out, as_json=as_json,
-            prompt=prompt, label="小安：" if zh else "XiaoAn: ", linger_s=linger,
-            on_tick=supervisor.tick,
+            prompt=prompt, label=_label(settings), linger_s=linger, on_tick=supervisor.tick,
         )  # fmt: skip
-    finally:
-        supervisor.stop()
-        assistant.stop()
+
+
+def _label(settings: Settings) -> str:
+    """What stands before each reply in text output."""
+    return "小安：" if settings.lang == "zh" else "XiaoAn: "

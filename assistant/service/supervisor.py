@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -97,6 +98,18 @@ class Supervisor:
         """Every sender runs, and the heartbeat."""
         relays = all(relay.alive for relay in self._assistant.relays)
         return relays and (self._heartbeat is None or self._heartbeat.alive)
+
+    @contextmanager
+    def running(self) -> Iterator[None]:
+        """The assistant (its senders) and this supervisor started for the ``with`` block,
+        stopped in reverse order at its end, whatever ends it."""
+        self._assistant.start()
+        self.start()
+        try:
+            yield
+        finally:
+            self.stop()
+            self._assistant.stop()
 
     def start(self) -> None:
         """The assistant is up: heartbeat on, status written, systemd told."""
