@@ -3,13 +3,15 @@
 #   make test   install into .venv with the test tools and run lint, types, the layer
 #               contract (lint-imports, docs/architecture.md) and every test
 # While changing the code:
+#   make model  retrain the intent model (intents/model/*.json) after changing intents/
+#               data, the corpus or the concepts; deterministic (python -m intents.train)
 #   make check  the fast test tiers only (tests/unit, tests/data: pytest -m "not slow"),
 #               under a minute; tests/cli, tests/audio, tests/platform are marked slow
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: run test check bench lint clean
+.PHONY: run test check bench lint clean model
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +39,13 @@ test: $(VENV)/.installed-test lint
 
 check: $(VENV)/.installed-test
 	$(BIN)/pytest -q -m "not slow"
+
+$(VENV)/.installed-train: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[train]'
+	touch $@
+
+model: $(VENV)/.installed-train
+	$(BIN)/python -m intents.train
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/intents.py

@@ -5,15 +5,22 @@ and each held-out set ``bench/data/*_<lang>.yaml``), each as typed and "as recog
 (spaces between words, 10 % of Mandarin characters replaced by a homophone; English in
 lower case without punctuation and 10 % of words replaced by a homophone):
 accuracy per intent, emergency recall, false-emergency rate, slot accuracy, and parse
-latency (median, p99); then start-up time (import + data load) in a fresh interpreter.
+latency (median, p99); then, on the public sets others wrote
+(``../shared/benchmarks/external/``: measured, never trained on), accuracy and recall per
+intent on the mapped sets and, on the negatives, false emergencies and false actions (a
+booking, order, call or reminder nobody asked for) over all rows and over the rows
+without a ``maybe:`` note, each listed; then start-up time (import + data load) in a
+fresh interpreter and the memory the parser adds.
 
-    python bench/intents.py [--lang zh|en] [--failures] [--seed N] [FILES...]
+    python bench/intents.py [--lang zh|en] [--failures] [--seed N] [--external DIR] [FILES...]
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -161,6 +168,53 @@ def report(
     print("   per intent: " + ", ".join(row))
 
 
+FALSE_ACTIONS = frozenset({"book_service", "order_meal", "call_family", "set_reminder"})
+"""What the external README counts as a false action on its negatives."""
+
+
+def external(parser: IntentParser, folder: Path, lang: str, failures: bool) -> None:
+    """Figures on the public sets written by others (never trained on)."""
+    mapped, negatives = folder / f"{lang}.tsv", folder / f"negatives.{lang}.tsv"
+    if mapped.exists():
+        rows = _tsv(mapped)
+        per, per_ok, wrong = Counter[str](), Counter[str](), []
+        for row in rows:
+            said = parser.parse(row["text"]).intent
+            per[row["expected_intent"]] += 1
+            per_ok[row["expected_intent"]] += said == row["expected_intent"]
+            if said != row["expected_intent"]:
+                wrong.append(f"  {row['expected_intent']} → {said} {row['text']!r}")
+        print(f"\n== {lang} external mapped ({mapped.name}): {len(rows)} utterances")
+        print(f"   intent accuracy      {pct(sum(per_ok.values()), len(rows))}")
+        print("   recall per intent: "
+              + ", ".join(f"{k} {per_ok[k]}/{per[k]}" for k in sorted(per)))  # fmt: skip
+        if failures:
+            print("\n".join(wrong))
+    if not negatives.exists():
+        return
+    rows = _tsv(negatives)
+    parsed = [(row, parser.parse(row["text"]).intent) for row in rows]
+    plain = [(row, said) for row, said in parsed if not row.get("human_note")]
+    print(f"\n== {lang} external negatives ({negatives.name}): {len(rows)} utterances "
+          f"({len(plain)} without a maybe: note)")  # fmt: skip
+    for title, subset in (("all rows", parsed), ("without a note", plain)):
+        emergencies = [(r, s) for r, s in subset if s == "emergency"]
+        actions = [(r, s) for r, s in subset if s in FALSE_ACTIONS]
+        unknown = sum(s == "unknown" for _, s in subset)
+        print(f"   {title:15s} unknown {pct(unknown, len(subset))}, "
+              f"false emergency {pct(len(emergencies), len(subset))} ({len(emergencies)}), "
+              f"false action {pct(len(actions), len(subset))} ({len(actions)})")  # fmt: skip
+    for row, said in parsed:
+        if said == "emergency" or said in FALSE_ACTIONS or (failures and said != "unknown"):
+            note = f" [{row['human_note']}]" if row.get("human_note") else ""
+            print(f"  unknown → {said} {row['text']!r}{note}")
+
+
+def _tsv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
 def startup_seconds(lang: str) -> float:
     """Import + data load in a fresh interpreter, in seconds."""
     code = (
@@ -190,10 +244,17 @@ def main(argv: list[str] | None = None) -> int:
     args.add_argument("--lang", choices=["zh", "en"], action="append")
     args.add_argument("--failures", action="store_true", help="list every wrong case")
     args.add_argument("--seed", type=int, default=7)
+    args.add_argument(
+        "--external",
+        type=Path,
+        default=ROOT.parent / "shared" / "benchmarks" / "external",
+        help="folder of the public sets (default ../shared/benchmarks/external)",
+    )
     args.add_argument("files", nargs="*")
     options = args.parse_args(argv)
     table = homophone_table()
     for lang in options.lang or ["zh", "en"]:
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         parser = IntentParser.load(lang, ZoneInfo("Asia/Shanghai"))
         for name, cases in case_sets(lang, options.files).items():
             rng = random.Random(options.seed)
@@ -204,6 +265,10 @@ def main(argv: list[str] | None = None) -> int:
                 report(f"{lang} {name}, {variant}", *run(parser, cases, transform, failures))
                 if failures:
                     print("\n".join(failures))
+        if not options.files:
+            external(parser, options.external, lang, options.failures)
+        grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+        print(f"\n== {lang} peak memory grown while loading and parsing: {grown:.0f} MB")
         print(f"\n== {lang} start-up (import + data load): {startup_seconds(lang):.3f} s")
     return 0
 

@@ -30,10 +30,12 @@ from zoneinfo import ZoneInfo
 from rapidfuzz import fuzz, process
 
 from intents import time_en, time_zh
+from intents.classifier import Guess, IntentClassifier
+from intents.danger import Danger, DangerReader
 from intents.data import Block, LanguageData, load_language, phonetic_blocks
 from intents.homophones import HomophoneCorrector, syllables
 from intents.normalize import Normalizer
-from intents.results import IntentMatch, NotRecognized, ParseResult, SlotValue
+from intents.results import UNKNOWN, IntentMatch, NotRecognized, ParseResult, SlotValue
 from intents.slots import AS_SAID_LISTS, SlotFiller, Utterance
 from intents.templates import Capture, normalize_key, phonetic_key
 from intents.timefacts import resolve
@@ -51,6 +53,10 @@ class Thresholds:
     """Lowest confidence that is not ``unknown``."""
     fuzzy_cutoff: float = 88.0
     """Lowest rapidfuzz score (0–100) the fuzzy stage accepts."""
+    overrule: float = 0.9
+    """Model probability above which it overrules a cue (not a template, not an alarm)."""
+    weak_cue: float = 0.8
+    """A cue weighing less is a guess: the model's accepted guess overrules it."""
 
 
 @dataclass(frozen=True)
@@ -59,17 +65,35 @@ class _Hit:
     match: re.Match[str]
 
 
+@dataclass(frozen=True)
+class _Rule:
+    """What the rule stages decided."""
+
+    intent: str
+    confidence: float
+    stage: str
+    hits: list[_Hit]
+
+
 class IntentParser:
     """Parses utterances of one language; build one with ``IntentParser.load(lang)``."""
 
     def __init__(
-        self, data: LanguageData, timezone: ZoneInfo, thresholds: Thresholds | None = None
+        self,
+        data: LanguageData,
+        timezone: ZoneInfo,
+        thresholds: Thresholds | None = None,
+        model: IntentClassifier | None = None,
+        danger: DangerReader | None = None,
     ) -> None:
         self.data = data
         self.lang = data.lang
         self._tz = timezone
         self._limits = thresholds or Thresholds()
+        self._model = model
+        self._danger = danger
         common = data.common
+        self._not_names = frozenset(str(w).lower() for w in common.get("not_names", []))
         self._normalizer = Normalizer(
             spaced=data.spaced,
             wake_words=tuple(common.get("wake_words", [])),
@@ -94,8 +118,13 @@ class IntentParser:
 
     @classmethod
     def load(cls, lang: str, timezone: ZoneInfo) -> IntentParser:
-        """Load the packaged sentence data for ``lang``."""
-        return cls(load_language(lang), timezone)
+        """Load the packaged sentence data, danger concepts and model for ``lang``."""
+        return cls(
+            load_language(lang),
+            timezone,
+            model=IntentClassifier.load(lang),
+            danger=DangerReader.load(lang),
+        )
 
     def understands(self, text: str) -> bool:
         """Whether ``text`` is any intent at all (not ``unknown``)."""
@@ -152,7 +181,41 @@ class IntentParser:
         if not norm:
             return NotRecognized(text, self.lang, 0.0, "empty")
         utterance = self._utterance(norm, now)
-        stripped = utterance.stripped
+        rule = self._plausible(self._rules(norm, utterance.stripped))
+        danger = self._danger.read(norm) if self._danger is not None else Danger()
+        if rule is not None and rule.intent == "emergency" and self._danger is not None:
+            plain = self._danger.without_idioms(norm)
+            if plain != norm:  # 急救箱 is not 急救: the rules again without the idioms
+                rule = self._rules(plain, plain) if plain else None
+        guesses = self._model.guess(norm) if self._model is not None else []
+        vetoed = {b.intent for b in self._vetoes if b.pattern.search(norm)}
+        guesses = [g for g in guesses if g.intent not in vetoed]  # 昨天打过电话了: not a call
+        decided = self._decide(rule, danger, guesses)
+        concern = danger.kind if danger.maybe else ""
+        if rule is not None and rule.intent == "emergency" and rule.stage == "fuzzy":
+            concern = concern or "general"  # sounds like 救命 and says nothing more: ask
+        if decided is None:
+            best = rule.confidence if rule else (guesses[0].probability if guesses else 0.0)
+            return NotRecognized(text, self.lang, best, "below threshold", concern)
+        intent, confidence, stage = decided
+        hits = rule.hits if rule is not None and rule.intent == intent else []
+        captured = _captured(hits[0], self.data.spaced, rule.stage == "phonetic") if hits else {}  # type: ignore[union-attr]
+        fixed = _fixed(hits, intent)
+        if (
+            intent == "emergency"
+            and danger.kind
+            and (danger.sure or fixed.get("kind", "general") == "general")
+        ):
+            fixed["kind"] = danger.kind
+        slots = self._filler.fill(intent, utterance, captured, fixed)
+        _LOGGER.debug("intent %s by %s (%.2f)", intent, stage, confidence)
+        return IntentMatch(
+            text, self.lang, intent, confidence, slots, stage,
+            "" if intent == "emergency" else concern,
+        )  # fmt: skip
+
+    def _rules(self, norm: str, stripped: str) -> _Rule | None:
+        """What the templates, cues, sounds and fuzzy samples say (None: nothing)."""
         hit, stage = self._template(norm, stripped), "template"
         hits = [hit] if hit else []
         if hit is None:
@@ -160,20 +223,63 @@ class IntentParser:
         if not hits and self._corrector is not None:
             hits, stage = self._phonetic(norm, stripped), "phonetic"
         if hits:
-            confidence = hits[0].block.weight * (_PHONETIC_DISCOUNT if stage == "phonetic" else 1)
-            intent = hits[0].block.intent
+            weight = hits[0].block.weight * (_PHONETIC_DISCOUNT if stage == "phonetic" else 1)
+            rule = _Rule(hits[0].block.intent, weight, stage, hits)
         else:
             fuzzy = self._fuzzy(norm)
             if fuzzy is None:
-                return NotRecognized(text, self.lang, 0.0, "no match")
-            (intent, confidence), stage = fuzzy, "fuzzy"
-        if confidence < self._limits.threshold:
-            return NotRecognized(text, self.lang, confidence, "below threshold")
-        captured = _captured(hits[0], self.data.spaced, stage == "phonetic") if hits else {}
-        fixed = _fixed(hits, intent)
-        slots = self._filler.fill(intent, utterance, captured, fixed)
-        _LOGGER.debug("intent %s by %s (%.2f)", intent, stage, confidence)
-        return IntentMatch(text, self.lang, intent, confidence, slots, stage)
+                return None
+            rule = _Rule(fuzzy[0], fuzzy[1], "fuzzy", [])
+        return rule if rule.confidence >= self._limits.threshold else None
+
+    def _plausible(self, rule: _Rule | None) -> _Rule | None:
+        """The rules' answer, unless its name slot caught only words that are no name."""
+        if rule is None or not rule.hits or not self._not_names:
+            return rule
+        said = _captured(rule.hits[0], self.data.spaced, rule.stage == "phonetic")
+        contact = str(said.get("contact", ""))
+        words = contact.lower().split()
+        return None if words and all(w in self._not_names for w in words) else rule
+
+    def _decide(
+        self, rule: _Rule | None, danger: Danger, guesses: list[Guess]
+    ) -> tuple[str, float, str] | None:
+        """Rules where they are sure, danger concepts over both, the model where the rules
+        found nothing. The model alone never raises an alarm against the concepts: an
+        emergency it guesses where the concepts found none, or cancelled one, is not one."""
+        if danger.sure:
+            return "emergency", max(0.97, rule.confidence if rule else 0.0), "danger"
+        model = self._model
+        accepted = [
+            g for g in guesses
+            if model is not None and model.accepts(g)
+            and not (g.intent == "emergency" and (danger.cancelled_by or not danger.maybe))
+        ]  # fmt: skip
+        if rule is not None and rule.intent == "emergency":
+            if rule.stage == "fuzzy" and not danger.concepts:
+                return None  # sounds like an alarm phrase, says no danger: asked, not called
+            if not danger.cancelled_by:
+                return rule.intent, rule.confidence, rule.stage
+            rule = None  # the emergency phrase is cancelled (TV, a question) or in doubt
+        if rule is not None and rule.stage in ("template", "cue"):
+            top = accepted[0] if accepted else None
+            doubted = rule.confidence < self._limits.weak_cue or (
+                rule.confidence < 0.97
+                and (top is not None and top.probability >= self._limits.overrule)
+            )
+            if rule.stage == "cue" and top is not None and top.intent != rule.intent and doubted:
+                return None if top.intent == UNKNOWN else (top.intent, top.probability, "model")
+            return rule.intent, rule.confidence, rule.stage
+        if accepted and accepted[0].intent not in ("emergency", UNKNOWN):
+            return accepted[0].intent, accepted[0].probability, "model"
+        if (
+            accepted and accepted[0].intent == UNKNOWN and rule is not None
+            and accepted[0].probability >= self._limits.overrule
+        ):  # fmt: skip
+            return None  # the fuzzy or phonetic stage's guess, and the model is sure it is none
+        if rule is not None:
+            return rule.intent, rule.confidence, rule.stage
+        return None
 
     def _utterance(self, norm: str, now: datetime) -> Utterance:
         """The normalised text with its time facts, and without its time words."""

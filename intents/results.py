@@ -22,7 +22,11 @@ class IntentMatch:
     """0..1: 1.0 for a whole-template match, the cue's weight or the fuzzy score otherwise."""
     slots: dict[str, SlotValue] = field(default_factory=dict)
     stage: str = "template"
-    """Which matcher decided: ``template``, ``cue`` or ``fuzzy``."""
+    """Which stage decided: ``template``, ``cue``, ``phonetic``, ``fuzzy``, ``danger`` or
+    ``model``."""
+    concern: str = ""
+    """An emergency kind when the utterance tells of danger or strong pain that is not a
+    sure emergency: the dialogue asks before calling (``intents.danger``)."""
 
     def to_json(self) -> dict[str, Any]:
         """The contract's JSON object (``docs/intents.md``)."""
@@ -32,6 +36,7 @@ class IntentMatch:
             "intent": self.intent,
             "confidence": round(self.confidence, 2),
             "slots": dict(self.slots),
+            **({"concern": self.concern} if self.concern else {}),
         }
 
 
@@ -45,6 +50,8 @@ class NotRecognized:
     """The best score that was rejected (0 when nothing matched at all)."""
     reason: str = "no match"
     """``empty``, ``no match`` or ``below threshold``."""
+    concern: str = ""
+    """As ``IntentMatch.concern``."""
 
     intent = UNKNOWN
     slots: dict[str, SlotValue] = field(default_factory=dict)
@@ -58,6 +65,7 @@ class NotRecognized:
             "intent": UNKNOWN,
             "confidence": round(self.confidence, 2),
             "slots": {},
+            **({"concern": self.concern} if self.concern else {}),
         }
 
 

@@ -94,7 +94,8 @@ class Handled:
 
 @dataclass(frozen=True)
 class Ask:
-    """Ask for one missing slot; the answer comes back as ``slots[slot]``."""
+    """Ask for one missing slot; the answer comes back as ``slots[slot]``. With ``slot``
+    empty, any slot of the intent the answer says changes (那改成后天吧)."""
 
     reply: Reply
     intent: str
@@ -111,11 +112,16 @@ class Confirm:
 
     reply: Reply
     on_yes: Handled
-    on_no: Handled
+    on_no: Outcome
     relay: Outgoing | None = None
     records: tuple[Record, ...] = ()
     intent: str = ""
     slots: Mapping[str, SlotValue] = field(default_factory=dict)
+    on_cancel: Handled | None = None
+    """What 算了 / never mind means when it is not ``on_no`` (no asks what to change)."""
+    on_silence: Handled | None = None
+    """What no answer, or an answer not understood, means: the safety question
+    (您是不是不舒服？) calls for help then. None: ask once more, then give up."""
 
 
 Outcome = Handled | Ask | Confirm
@@ -128,6 +134,20 @@ class Booking:
     key: str
     service: str
     when: str
+    state: str
+    """The outbox state: pending, delivered, parked."""
+    platform_id: str
+    cancelled: bool
+
+
+@dataclass(frozen=True)
+class MealOrder:
+    """A canteen order this device sent (from the outbox)."""
+
+    key: str
+    meal: str
+    date: str
+    count: int
     state: str
     """The outbox state: pending, delivered, parked."""
     platform_id: str
@@ -151,6 +171,10 @@ class LocalState(Protocol):
 
     def bookings(self, service: str | None = None) -> list[Booking]:
         """Service bookings, newest first."""
+        ...
+
+    def meal_orders(self) -> list[MealOrder]:
+        """Canteen orders, newest first."""
         ...
 
     def active_emergency(self) -> Alarm | None:

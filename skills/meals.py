@@ -1,7 +1,8 @@
-"""The community canteen: what it serves, and orders (count and diet confirmed first).
+"""The community canteen: what it serves, orders (count and diet confirmed first), and
+cancelling an order this device sent (confirmed first).
 
-Offline: the menu comes from the last copy read (XiaoAn says how old it is); an order is
-committed to the outbox and sent when the platform is reachable.
+Offline: the menu comes from the last copy read (XiaoAn says how old it is); an order or
+a cancellation is committed to the outbox and sent when the platform is reachable.
 """
 
 from __future__ import annotations
@@ -21,16 +22,41 @@ MEALS = ("breakfast", "lunch", "dinner")
 
 
 class MealSkill(Skill):
-    """``order_meal`` and ``meal_menu``."""
+    """``order_meal``, ``meal_menu`` and ``cancel_meal``."""
 
-    intents = ("order_meal", "meal_menu")
+    intents = ("order_meal", "meal_menu", "cancel_meal")
     offline = "orders through the outbox; the menu from the last copy read"
 
     def handle(self, request: SkillRequest) -> Outcome:
         """Dispatch on the intent."""
         if request.intent == "order_meal":
             return self._order(request)
+        if request.intent == "cancel_meal":
+            return self._cancel(request)
         return self._menu(request)
+
+    def _cancel(self, request: SkillRequest) -> Outcome:
+        """The newest open order of the meal (and day) said; today's and later only."""
+        meal, day = request.slots.get("meal"), request.slots.get("date")
+        today = request.ctx.now.date().isoformat()
+        open_ = [
+            o for o in request.ctx.state.meal_orders()
+            if not o.cancelled and o.state != "dropped" and o.date >= today
+            and (meal is None or o.meal == meal) and (day is None or o.date == day)
+        ]  # fmt: skip
+        if not open_:
+            return Handled(Reply("meal.cancel_none", {"meal": meal or "", "date": day or ""}))
+        order = open_[0]
+        values = {"meal": order.meal, "date": order.date, "count": order.count}
+        fields = {**values, "order_key": order.key, "order_id": order.platform_id}
+        return Confirm(
+            Reply("meal.cancel_confirm", values),
+            on_yes=Handled(
+                Reply("meal.cancel_recorded", values),
+                Outgoing("meal_cancel", fields, MEAL_PRIORITY, after=(order.key,)),
+            ),
+            on_no=Handled(Reply("meal.cancel_kept", values)),
+        )
 
     def _order(self, request: SkillRequest) -> Outcome:
         slots = dict(request.slots)

@@ -49,7 +49,8 @@ class ServiceSkill(Skill):
                 Reply("booking.recorded", values),
                 Outgoing("service_booking", fields, SERVICE_PRIORITY),
             ),
-            on_no=Handled(Reply("booking.not_booked")),
+            on_no=Ask(Reply("booking.what_to_change", values), request.intent, slots, ""),
+            on_cancel=Handled(Reply("booking.not_booked")),
             intent=request.intent,
             slots=slots,
         )

@@ -8,6 +8,10 @@ States (transitions only in ``_enter``, each logged)::
     ASKING ──cancel──► IDLE (好的，不办了);  CONFIRMING ──cancel──► on_no
     ASKING | CONFIRMING ──no answer for followup_timeout_s──► ask once more ──► IDLE
     any ──emergency──► the emergency skill at once, whatever was open
+    any ──danger or strong pain, not a sure emergency──► CONFIRMING 您是不是不舒服？要我马上
+         帮您叫人吗？ ──yes──► the call for help / ──no──► the health report /
+         ──no answer, or not understood──► the call for help all the same (``safety``)
+    IDLE ──not understood twice in a row──► CONFIRMING 要我请服务中心给您回个电话吗？
     IDLE, free (no question open, no alarm on) ──a reminder's time──► say it;
          its answers (吃过了, 等会儿, 好的; anything to a check-in) settle or postpone it
 
@@ -29,7 +33,7 @@ from typing import TypeAlias
 from zoneinfo import ZoneInfo
 
 from assistant.config import Settings
-from assistant.dialogue import reminding
+from assistant.dialogue import reminding, safety
 from assistant.dialogue.replies import Replies
 from assistant.dialogue.state import DeviceState
 from assistant.dialogue.timed import OverdueAlarms
@@ -141,6 +145,8 @@ class Dialogue:
         )
         self._open: _Open | None = None
         self._last: Say | None = None
+        self._misunderstood = 0
+        """Utterances not understood in a row (two: a call-back is offered)."""
         self._overdue = OverdueAlarms(outbox, state, settings.emergency_ack_timeout_s, clock)
         self._tick_error = ""
         """The last storage error ``tick`` logged (``_tick_failed``)."""
@@ -170,6 +176,13 @@ class Dialogue:
         answered = self._answer_reminder(match.intent, text, now)
         if answered is not None:
             return answered
+        if match.concern and self._asking_safety() and self._open is not None:
+            question = self._open.outcome
+            assert isinstance(question, Confirm)
+            return self._act(question.on_yes, now)  # the danger said again: no "no" to wait for
+        if match.intent != "emergency" and match.concern and not self._asking_safety():
+            self._enter(None, "danger or pain words")
+            return self._act(self._concern_question(match.concern, text, now), now)
         if match.intent == "emergency" or self._open is None:
             self._enter(None, "new request")
             return self._run(match.intent, match.slots, text, now)
@@ -182,7 +195,8 @@ class Dialogue:
             return says
         if match.intent == "cancel":  # to a yes/no question, cancel means no
             if isinstance(self._open.outcome, Confirm):
-                return self._act(self._open.outcome.on_no, now)
+                question = self._open.outcome
+                return self._act(question.on_cancel or question.on_no, now)
             self._enter(None, "cancelled")
             return [self._say(Reply("dialogue.cancelled"), now)]
         if isinstance(self._open.outcome, Confirm):
@@ -209,6 +223,9 @@ class Dialogue:
         pending = self._open
         if pending is None or self._clock() - pending.asked_at < self._settings.followup_timeout_s:
             return []
+        if isinstance(pending.outcome, Confirm) and pending.outcome.on_silence is not None:
+            _LOGGER.info("no answer to the safety question: calling for help")
+            return self._act(pending.outcome.on_silence, now)
         if pending.asked_twice:
             self._enter(None, "no answer")
             return [self._say(Reply("dialogue.gave_up"), now)]
@@ -310,6 +327,10 @@ class Dialogue:
     # --- running skills -------------------------------------------------------------
 
     def _run(self, intent: str, slots: Slots, text: str, now: datetime) -> list[Say]:
+        self._misunderstood = self._misunderstood + 1 if intent == "unknown" else 0
+        if self._misunderstood >= 2:
+            self._misunderstood = 0
+            return self._act(safety.callback_offer(text), now)
         skill = self._skills.for_intent(intent)
         context = Context(now, self._settings.lang, self._state, self._lookups)
         try:
@@ -352,10 +373,12 @@ class Dialogue:
             return self._run(question.intent, corrected, text, now)
         if intent == "no":
             return self._act(question.on_no, now)
+        if question.on_silence is not None and intent in ("unknown", "repeat"):
+            return self._act(question.on_silence, now)  # slurred or no words: call anyway
         if intent != "unknown":  # the elder moved on to something else
             self._enter(None, "changed subject")
             return self._run(intent, slots, text, now)
-        return self._not_understood(Reply("dialogue.yes_or_no"), now)
+        return self._not_understood(Reply("dialogue.yes_or_no"), text, now)
 
     def _corrected(
         self, question: Confirm, text: str, now: datetime
@@ -370,15 +393,23 @@ class Dialogue:
     def _answer_ask(
         self, question: Ask, intent: str, slots: Slots, text: str, now: datetime
     ) -> list[Say]:
-        found = self._fill(question, text, now)
-        if question.slot in found:
+        if not question.slot:  # what to change (不是 to a confirmation)
+            changed = self._parser.slots_for(text, question.intent, now, defaults=False)
+            if changed:
+                self._enter(None, "changed")
+                return self._run(question.intent, {**question.slots, **changed}, text, now)
+            if intent == "no":
+                self._enter(None, "nothing to change")
+                return [self._say(Reply("dialogue.cancelled"), now)]
+        found = self._fill(question, text, now) if question.slot else {}
+        if question.slot and question.slot in found:
             merged = {**found, **question.slots, question.slot: found[question.slot]}
             self._enter(None, "answered")
             return self._run(question.intent, merged, text, now)
         if intent not in ("unknown", "yes", "no", question.intent):
             self._enter(None, "changed subject")
             return self._run(intent, slots, text, now)
-        return self._not_understood(Reply("dialogue.not_understood"), now)
+        return self._not_understood(Reply("dialogue.not_understood"), text, now)
 
     def _fill(self, question: Ask, text: str, now: datetime) -> dict[str, SlotValue]:
         """The slots the answer says (the asked one among them, if it was understood)."""
@@ -396,15 +427,37 @@ class Dialogue:
                 found[question.slot] = said
         return found
 
-    def _not_understood(self, hint: Reply, now: datetime) -> list[Say]:
+    def _not_understood(self, hint: Reply, said: str, now: datetime) -> list[Say]:
         pending = self._open
         assert pending is not None
         if pending.asked_twice:
             self._enter(None, "not understood twice")
-            return [self._say(Reply("dialogue.gave_up"), now)]
+            return self._act(safety.callback_offer(said), now)
         self._open = replace(pending, asked_at=self._clock(), asked_twice=True)
         text = self._replies.say(hint, now) + self._replies.say(pending.outcome.reply, now)
         return [self._remember(Say(hint.key, text))]
+
+    # --- the safety net ------------------------------------------------------------
+
+    def _asking_safety(self) -> bool:
+        """Whether the open question is the safety question (its answer must reach it)."""
+        return (
+            self._open is not None
+            and isinstance(self._open.outcome, Confirm)
+            and self._open.outcome.on_silence is not None
+        )
+
+    def _concern_question(self, kind: str, text: str, now: datetime) -> Confirm:
+        context = Context(now, self._settings.lang, self._state, self._lookups)
+        health = dict(self._parser.slots_for(text, "health_report", now))
+        if "measure" not in health:
+            health = {"measure": "symptom", "value": self._parser.clean(text)[:60]}
+        return safety.concern_question(
+            self._skills,
+            SkillRequest("emergency", {"kind": kind}, text, context),
+            kind,
+            SkillRequest("health_report", health, text, context),
+        )
 
     # --- side effects ---------------------------------------------------------------
 

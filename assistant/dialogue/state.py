@@ -19,7 +19,7 @@ from assistant.values.occurrences import Occurrence, VoiceReminder
 from assistant.values.prompts import Sounding
 from assistant.values.schedule import Reminding
 from assistant.values.volume import VOLUME_MAX, VOLUME_MIN, volume_of
-from skills.base import Alarm, Booking
+from skills.base import Alarm, Booking, MealOrder
 
 EMERGENCY_WINDOW_S = 3600.0
 """An emergency stays active this long unless it is cancelled."""
@@ -55,6 +55,20 @@ class DeviceState:
                 out.append(Booking(row.key, name, str(row.fields.get("when", "")), row.state,
                                    row.platform_id, row.key in cancelled))  # fmt: skip
         return out
+
+    def meal_orders(self) -> list[MealOrder]:
+        """Canteen orders, newest first, with whether each was cancelled since."""
+        rows = self._outbox.latest(("meal_order", "meal_cancel"))
+        cancelled = {r.fields.get("order_key") for r in rows if r.kind == "meal_cancel"}
+        orders = []
+        for row in rows:
+            if row.kind != "meal_order":
+                continue
+            meal, day = str(row.fields.get("meal", "")), str(row.fields.get("date", ""))
+            count = int(row.fields.get("count", 1))
+            cancel = row.key in cancelled
+            orders.append(MealOrder(row.key, meal, day, count, row.state, row.platform_id, cancel))
+        return orders
 
     def active_emergency(self) -> Alarm | None:
         """The calls since the last cancellation that are of the last hour or still not

@@ -17,8 +17,8 @@ from assistant.refplatform.store import JSONObject, SubmittedRequest
 
 KINDS = (
     "emergency", "emergency_cancel", "emergency_escalation", "service_booking",
-    "service_cancel", "meal_order", "callback", "health_report", "medicine_event", "rating",
-    "checkin_missed", "inactivity_alert",
+    "service_cancel", "meal_order", "meal_cancel", "callback", "health_report",
+    "medicine_event", "rating", "checkin_missed", "inactivity_alert",
 )  # fmt: skip
 LANGS = ("zh", "en")
 MEALS = ("breakfast", "lunch", "dinner")

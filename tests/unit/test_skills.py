@@ -24,6 +24,7 @@ from skills.base import (
     Confirm,
     Context,
     Handled,
+    MealOrder,
     Outcome,
     SkillRequest,
     Snooze,
@@ -46,6 +47,7 @@ class State:
     """``LocalState`` as plain data."""
 
     booked: list[Booking] = field(default_factory=list)
+    ordered: list[MealOrder] = field(default_factory=list)
     emergency: Alarm | None = None
     taken: list[str] = field(default_factory=list)
     ringing: list[Sounding] = field(default_factory=list)
@@ -55,6 +57,9 @@ class State:
 
     def bookings(self, service: str | None = None) -> list[Booking]:
         return [b for b in self.booked if service is None or b.service == service]
+
+    def meal_orders(self) -> list[MealOrder]:
+        return self.ordered
 
     def active_emergency(self) -> Alarm | None:
         return self.emergency
