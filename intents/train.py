@@ -1,4 +1,4 @@
-"""Train the learned stage: ``python -m intents.train [--lang zh|en] [--check]``.
+"""Train the learned stage: ``python -m intents.train [--lang zh|en] [--check] [--out DIR]``.
 
 Receives the sentence data (``intents/<lang>/*.yaml``, expanded), the paraphrase corpus
 (``intents/corpus/<lang>/*.tsv``: ``intent<TAB>text``, written blind from the contract)
@@ -38,14 +38,15 @@ from intents.parser import IntentParser
 MIN_COUNT = 2
 C_VALUE = 4.0
 MAX_ITER = 3000
-FALSE_ACTION_COST = 5.0
+FALSE_ACTION_COST = 8.0
 ACTIONS = frozenset({
     "emergency", "book_service", "order_meal", "call_family", "set_reminder",
     "cancel_service", "cancel_meal", "medicine_out", "medicine_taken", "cancel_reminder",
-    "yes", "no",
+    "yes", "no", "health_report", "companionship", "rate_service", "snooze",
 })  # fmt: skip
-"""Intents that do something the elder may not have asked for (yes and no confirm or
-refuse a booking, an order, a cancellation)."""
+"""Intents that send, record or change something the elder may not have asked for (yes
+and no confirm or refuse a booking, an order, a cancellation; a health report and a
+rating are recorded and relayed; companionship asks a volunteer to call)."""
 _CALIBRATION = ("holdout", "blind2", "blind3", "blind4")
 _ROOT = Path(__file__).resolve().parent.parent
 
@@ -242,6 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     args = argparse.ArgumentParser(prog="python -m intents.train", description=__doc__)
     args.add_argument("--lang", choices=["zh", "en"], action="append")
     args.add_argument("--check", action="store_true", help="only check the shipped models")
+    args.add_argument("--out", type=Path, help="write the models here instead of intents/model")
     options = args.parse_args(argv)
     stale = []
     for lang in options.lang or ["zh", "en"]:
@@ -250,8 +252,8 @@ def main(argv: list[str] | None = None) -> int:
                 stale.append(lang)
             continue
         content = train(lang)
-        path = model_path(lang)
-        path.parent.mkdir(exist_ok=True)
+        path = options.out / f"{lang}.json" if options.out else model_path(lang)
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(content, ensure_ascii=False) + "\n", encoding="utf-8")
         size = path.stat().st_size / 1e6
         print(
