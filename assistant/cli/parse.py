@@ -60,10 +60,11 @@ def parse(
 
 
 def describe(result: ParseResult) -> str:
-    """One readable line: intent, confidence, slots."""
+    """One readable line: intent, confidence, slots, and the danger asked about first."""
     slots = " ".join(f"{k}={v}" for k, v in result.slots.items())
     head = f"{result.intent} ({result.confidence:.2f})"
-    return f"{head} {slots}".rstrip()
+    concern = f" concern={result.concern} (asked first)" if result.concern else ""
+    return f"{head} {slots}".rstrip() + concern
 
 
 def _emit(results: Iterable[ParseResult], as_json: bool) -> None:
