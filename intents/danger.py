@@ -16,10 +16,11 @@ case-insensitively on the cleaned text):
   someone with them alike;
 - ``negation``: words that, directly before a concept, deny it (没, 不是; not, never);
 - ``context``: what changes the whole utterance, each group with its ``effect``:
-  ``cancel`` (TV and stories, dreams, games, the meaning of a word, a question about
-  signs or first aid, a hypothetical, someone already in hospital, recovered: not an
-  emergency) or ``doubt`` (the past, a question: ask first). ``present`` words (现在,
-  还, right now) undo a ``doubt``, never a ``cancel``.
+  ``cancel`` (a dream, a game, the meaning of a word, recovered: not an emergency, and
+  not asked about) or ``doubt`` (TV and stories, a question about signs or first aid, a
+  hypothetical, someone already in hospital, a notice, the past: asked first, so a real
+  danger told with such words is still never ignored). ``present`` words (现在, 还, 突然,
+  right now) undo a ``doubt``, never a ``cancel``.
 
 The strongest uncancelled concept decides: ``sure`` before ``maybe``; a ``doubt`` turns
 ``sure`` into ``maybe``.
@@ -39,6 +40,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from assistant.errors import IntentDataError
+from intents import yamlcache
 
 SURE = "sure"
 MAYBE = "maybe"
@@ -61,7 +63,9 @@ class Danger:
     concepts: tuple[str, ...] = ()
     """Names of the concepts found and not cancelled."""
     cancelled_by: str = ""
-    """The context group (or ``negation``) that cancelled or doubted a concept."""
+    """The context group (or ``negation``) that cancelled the danger: not an emergency."""
+    doubted_by: str = ""
+    """The context group that put the danger in doubt: asked first, never ignored."""
 
     @property
     def sure(self) -> bool:
@@ -99,6 +103,8 @@ class DangerReader:
     negation: re.Pattern[str] | None
     context: tuple[_Context, ...]
     present: re.Pattern[str] | None
+    fine: re.Pattern[str] | None = None
+    """Answers that say "I am all right" (我很好, 没事, I'm fine): no to the safety question."""
 
     @classmethod
     def load(cls, lang: str, path: Path | None = None) -> DangerReader:
@@ -113,6 +119,10 @@ class DangerReader:
         if self.lang == "zh":
             return self.idioms.sub("", text)
         return " ".join(self.idioms.sub(" ", text).split())
+
+    def says_fine(self, text: str) -> bool:
+        """Whether ``text`` says the speaker is all right (or starts with a no)."""
+        return self.fine is not None and self.fine.search(text) is not None
 
     def read(self, text: str) -> Danger:
         """The danger ``text`` tells of, with what cancelled it."""
@@ -131,19 +141,17 @@ class DangerReader:
         cancel = next((c for c in effects if c.effect == "cancel"), None)
         if cancel is not None:  # also said of a rule's emergency phrase without a concept
             return Danger(cancelled_by=cancel.name)
-        if not found:
-            return Danger(cancelled_by="negation" if negated else "")
-        names = tuple(dict.fromkeys(c.name for c in found))
         doubt = next((c for c in effects if c.effect == "doubt"), None)
         if doubt is not None and self.present is not None and self.present.search(text):
-            doubt = None
+            doubt = None  # 昨晚摔的，到现在还起不来: said of now
+        doubted = doubt.name if doubt is not None else ""
+        if not found:
+            return Danger(cancelled_by="negation" if negated else "", doubted_by=doubted)
+        names = tuple(dict.fromkeys(c.name for c in found))
         best = min(found, key=lambda c: (_LEVELS.index(c.level), _KIND_ORDER[c.kind]))
-        level = best.level
-        if doubt is not None:
-            level = MAYBE
         kinds = [c for c in found if c.level == best.level]
         kind = min(kinds, key=lambda c: _KIND_ORDER[c.kind]).kind
-        return Danger(level, kind, names, doubt.name if doubt is not None else "")
+        return Danger(MAYBE if doubt else best.level, kind, names, "", doubted)
 
     def _negated(self, text: str, start: int) -> bool:
         if self.negation is None:
@@ -154,8 +162,8 @@ class DangerReader:
 @cache
 def _load(path: Path, lang: str) -> DangerReader:
     try:
-        raw: Any = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
-    except (OSError, YAMLError) as err:
+        raw: Any = yamlcache.read(path, YAML(typ="safe", pure=True).load)
+    except (OSError, UnicodeDecodeError, YAMLError) as err:
         raise IntentDataError(f"{path}: cannot read the danger concepts: {err}") from err
     if not isinstance(raw, Mapping) or raw.get("language") != lang:
         raise IntentDataError(f"{path}: expected a mapping with `language: {lang}`")
@@ -185,6 +193,7 @@ def _load(path: Path, lang: str) -> DangerReader:
         _compile(f"{path}: negation", raw.get("negation"), optional=True, at_end=True),
         tuple(context),
         _compile(f"{path}: present", raw.get("present"), optional=True),
+        _compile(f"{path}: fine", raw.get("fine"), optional=True),
     )
 
 

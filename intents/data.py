@@ -29,6 +29,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from assistant.errors import IntentDataError
+from intents import yamlcache
 from intents.templates import (
     Capture,
     Compiler,
@@ -143,7 +144,7 @@ def phonetic_blocks(data: LanguageData) -> tuple[Block, ...]:
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        content = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+        content = yamlcache.read(path, YAML(typ="safe", pure=True).load)
     except (OSError, UnicodeDecodeError, YAMLError) as err:
         raise IntentDataError(f"{path}: cannot be read as YAML: {err}") from err
     if not isinstance(content, dict):

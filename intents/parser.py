@@ -153,6 +153,14 @@ class IntentParser:
             else result
         )
 
+    def says_fine(self, text: str) -> bool:
+        """Whether the utterance says the speaker is all right (我很好, 没那么严重, I'm fine),
+        or starts with a no: the answer "no" to 您是不是不舒服？."""
+        if self._danger is None:
+            return False
+        cleaned = self._normalizer.clean(text)
+        return self._danger.says_fine(self._normalizer.strip(cleaned) or cleaned)
+
     def clean(self, text: str) -> str:
         """The utterance normalised, without wake word and filler words (a free-text answer)."""
         return self._normalizer.strip(self._normalizer.clean(text))
@@ -192,11 +200,11 @@ class IntentParser:
         guesses = [g for g in guesses if g.intent not in vetoed]  # 昨天打过电话了: not a call
         decided = self._decide(rule, danger, guesses)
         concern = danger.kind if danger.maybe else ""
-        if rule is not None and rule.intent == "emergency" and rule.stage == "fuzzy":
-            concern = concern or "general"  # sounds like 救命 and says nothing more: ask
+        if rule is not None and rule.intent == "emergency" and not danger.cancelled_by:
+            said = _fixed(rule.hits, "emergency").get("kind", "general")
+            concern = concern or said  # an alarm phrase in doubt, or only sounding like one
         if decided is None:
-            best = rule.confidence if rule else (guesses[0].probability if guesses else 0.0)
-            return NotRecognized(text, self.lang, best, "below threshold", concern)
+            return NotRecognized(text, self.lang, 0.0, "below threshold", concern)
         intent, confidence, stage = decided
         hits = rule.hits if rule is not None and rule.intent == intent else []
         captured = _captured(hits[0], self.data.spaced, rule.stage == "phonetic") if hits else {}  # type: ignore[union-attr]
@@ -258,15 +266,22 @@ class IntentParser:
         if rule is not None and rule.intent == "emergency":
             if rule.stage == "fuzzy" and not danger.concepts:
                 return None  # sounds like an alarm phrase, says no danger: asked, not called
-            if not danger.cancelled_by:
+            if not danger.cancelled_by and not danger.doubted_by:
                 return rule.intent, rule.confidence, rule.stage
-            rule = None  # the emergency phrase is cancelled (TV, a question) or in doubt
+            rule = None  # cancelled (a dream, 什么意思) or in doubt (TV, a question): asked
+        if rule is not None and rule.stage == "cue" and rule.confidence < self._limits.weak_cue:
+            first = guesses[0] if guesses else None
+            if first is not None and first.intent != rule.intent and first.probability >= 0.5:
+                rule = None  # a weak cue (book … without a service) the model reads otherwise
         if rule is not None and rule.stage in ("template", "cue"):
-            top = accepted[0] if accepted else None
-            doubted = rule.confidence < self._limits.weak_cue or (
-                rule.confidence < 0.97
-                and (top is not None and top.probability >= self._limits.overrule)
-            )
+            top = next((g for g in accepted if g.intent != "emergency"), None)
+            sure_of_other = (
+                top is not None
+                and top.probability >= self._limits.overrule
+                and rule.confidence < 0.97
+                and (model is None or top.intent not in model.actions)
+            )  # never one action for another on the model's word (吃完了: taken or run out)
+            doubted = rule.confidence < self._limits.weak_cue or sure_of_other
             if rule.stage == "cue" and top is not None and top.intent != rule.intent and doubted:
                 return None if top.intent == UNKNOWN else (top.intent, top.probability, "model")
             return rule.intent, rule.confidence, rule.stage

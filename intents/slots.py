@@ -55,10 +55,10 @@ _EN_POSSESSIVE = re.compile(r"^(?:my|our|the)\s+", re.I)
 _ZH_MEDICINE = re.compile(r"(?P<m>[\u4e00-\u9fff]{1,6}?(?:药|片|丸|胶囊|颗粒|针))")
 _ZH_MED_PREFIX = re.compile(
     r"^(?:我的|我|今天|早上的|中午的|晚上的|早上|中午|晚上|那个|这个|的|把|吃过|吃完|吃了|吃|"
-    r"服用|服了|服|喝了|喝|过|完了|了|帮我|给我|买点|买|配点|配|开点|开|拿点|拿|点|些|一盒|一瓶)+"
+    r"服用|服了|喝了|喝|完了|了|帮我|给我|买点|买些|配点|开点|拿点|一盒|一瓶)+"
 )
-_ZH_NOT_IN_NAME = frozenset("吃喝服过完了帮买配点没有快要想不别该吗呢吧")
-"""Characters of verbs and particles: a name that still has one is a fragment (过药)."""
+_ZH_NOT_IN_NAME = re.compile(r"[吃喝服帮买配]|^[过完了点些].$")
+"""Verbs inside, or a particle at the start: a fragment (过药, 完了帮我买点药), not a name."""
 _ZH_REMIND = re.compile(r"(?:提醒|叫|喊|通知)(?:我|一下我|俺)(?:一下|一声)?(?:要|该)?(?P<what>.*)")
 _ZH_REMIND_BEFORE = re.compile(
     r"^(?:我要|我得|要)?(?P<what>.+?)(?:的事|这事)?(?:你)?(?:记得|要)?提醒我"
@@ -219,7 +219,7 @@ class SlotFiller:
             return said
         for m in _ZH_MEDICINE.finditer(u.text):
             name = _ZH_MED_PREFIX.sub("", m["m"])
-            if len(name) >= 2 and not name.startswith("药") and not _ZH_NOT_IN_NAME & set(name):
+            if len(name) >= 2 and not name.startswith("药") and not _ZH_NOT_IN_NAME.search(name):
                 return name
         return None
 

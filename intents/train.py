@@ -29,6 +29,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from assistant.errors import IntentDataError
+from intents import yamlcache
 from intents.classifier import FORMAT, features
 from intents.danger import DangerReader
 from intents.data import data_dir, load_language
@@ -261,6 +262,13 @@ def main(argv: list[str] | None = None) -> int:
             f"thresholds {content['threshold']} / {content['action_threshold']} (actions), "
             f"{size:.1f} MB → {path}"
         )
+    if not options.check and not options.out:
+        from ruamel.yaml import YAML
+
+        kept = [p for lang in ("zh", "en") for p in sources(lang) if p.suffix == ".yaml"]
+        kept = [p for p in kept if p.is_relative_to(data_dir())]
+        written = yamlcache.write(kept, YAML(typ="safe", pure=True).load)
+        print(f"parsed copies of {len(set(kept))} data files → {written}")
     if stale:
         print(f"stale model for {', '.join(stale)}: run `make model`", file=sys.stderr)
         return 1

@@ -120,8 +120,11 @@ class Confirm:
     on_cancel: Handled | None = None
     """What 算了 / never mind means when it is not ``on_no`` (no asks what to change)."""
     on_silence: Handled | None = None
-    """What no answer, or an answer not understood, means: the safety question
-    (您是不是不舒服？) calls for help then. None: ask once more, then give up."""
+    """What no answer means: the safety question (您是不是不舒服？) calls for help then.
+    None: ask once more, then give up."""
+    on_unclear: Handled | None = None
+    """What an answer not understood means, where that is not "ask again" (the safety
+    question: slurred words are a stroke sign, so it calls for help, saying why)."""
 
 
 Outcome = Handled | Ask | Confirm

@@ -36,12 +36,13 @@ class MealSkill(Skill):
         return self._menu(request)
 
     def _cancel(self, request: SkillRequest) -> Outcome:
-        """The newest open order of the meal (and day) said; today's and later only."""
+        """The newest open order of the meal (and day) said; today's and later only, and
+        not one the platform refused (parked)."""
         meal, day = request.slots.get("meal"), request.slots.get("date")
         today = request.ctx.now.date().isoformat()
         open_ = [
             o for o in request.ctx.state.meal_orders()
-            if not o.cancelled and o.state != "dropped" and o.date >= today
+            if not o.cancelled and o.state != "parked" and o.date >= today
             and (meal is None or o.meal == meal) and (day is None or o.date == day)
         ]  # fmt: skip
         if not open_:

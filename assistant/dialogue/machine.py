@@ -49,6 +49,7 @@ from assistant.values.prompts import Prompt
 from assistant.values.records import Record
 from assistant.values.slots import SlotValue
 from intents import IntentParser
+from intents.results import ParseResult
 from skills.base import (
     AddReminder,
     Ask,
@@ -74,6 +75,8 @@ FREE_TEXT_SLOTS = frozenset({"what", "contact", "note"})
 """Slots whose answer is taken as said when no finder recognises it."""
 KEEPS_QUESTION_OPEN = frozenset({"repeat", "volume_up", "volume_down"})
 """Intents that leave the open question open (the elder did not hear it well)."""
+MISUNDERSTOOD_WINDOW_S = 60.0
+"""Two utterances not understood within this are "in a row" (a call-back is offered)."""
 
 
 class State(Enum):
@@ -147,6 +150,7 @@ class Dialogue:
         self._last: Say | None = None
         self._misunderstood = 0
         """Utterances not understood in a row (two: a call-back is offered)."""
+        self._misunderstood_at = float("-inf")
         self._overdue = OverdueAlarms(outbox, state, settings.emergency_ack_timeout_s, clock)
         self._tick_error = ""
         """The last storage error ``tick`` logged (``_tick_failed``)."""
@@ -173,16 +177,16 @@ class Dialogue:
         now = self._now()
         match = self._parser.parse(text, now)
         _LOGGER.debug("heard intent %s in state %s", match.intent, self.state.value)
+        safety_question = self._safety_question()
+        if safety_question is not None and match.intent != "emergency":
+            return self._answer_safety(safety_question, match, text, now)
+        if match.intent != "emergency" and match.concern:
+            self._answer_reminder(match.intent, text, now)  # a check-in is answered all the same
+            self._enter(None, "danger or pain words")
+            return self._concern(match.concern, text, now)
         answered = self._answer_reminder(match.intent, text, now)
         if answered is not None:
             return answered
-        if match.concern and self._asking_safety() and self._open is not None:
-            question = self._open.outcome
-            assert isinstance(question, Confirm)
-            return self._act(question.on_yes, now)  # the danger said again: no "no" to wait for
-        if match.intent != "emergency" and match.concern and not self._asking_safety():
-            self._enter(None, "danger or pain words")
-            return self._act(self._concern_question(match.concern, text, now), now)
         if match.intent == "emergency" or self._open is None:
             self._enter(None, "new request")
             return self._run(match.intent, match.slots, text, now)
@@ -327,7 +331,12 @@ class Dialogue:
     # --- running skills -------------------------------------------------------------
 
     def _run(self, intent: str, slots: Slots, text: str, now: datetime) -> list[Say]:
-        self._misunderstood = self._misunderstood + 1 if intent == "unknown" else 0
+        if intent == "unknown" and self._parser.clean(text):
+            recent = self._clock() - self._misunderstood_at < MISUNDERSTOOD_WINDOW_S
+            self._misunderstood = self._misunderstood + 1 if recent else 1
+            self._misunderstood_at = self._clock()
+        elif intent != "unknown":
+            self._misunderstood = 0
         if self._misunderstood >= 2:
             self._misunderstood = 0
             return self._act(safety.callback_offer(text), now)
@@ -373,8 +382,6 @@ class Dialogue:
             return self._run(question.intent, corrected, text, now)
         if intent == "no":
             return self._act(question.on_no, now)
-        if question.on_silence is not None and intent in ("unknown", "repeat"):
-            return self._act(question.on_silence, now)  # slurred or no words: call anyway
         if intent != "unknown":  # the elder moved on to something else
             self._enter(None, "changed subject")
             return self._run(intent, slots, text, now)
@@ -393,6 +400,9 @@ class Dialogue:
     def _answer_ask(
         self, question: Ask, intent: str, slots: Slots, text: str, now: datetime
     ) -> list[Say]:
+        if not question.slot and slots and intent not in ("unknown", "yes", "no", question.intent):
+            self._enter(None, "changed subject")  # 帮我订明天的午饭: a new request of its own
+            return self._run(intent, slots, text, now)
         if not question.slot:  # what to change (不是 to a confirmation)
             changed = self._parser.slots_for(text, question.intent, now, defaults=False)
             if changed:
@@ -439,24 +449,48 @@ class Dialogue:
 
     # --- the safety net ------------------------------------------------------------
 
-    def _asking_safety(self) -> bool:
-        """Whether the open question is the safety question (its answer must reach it)."""
-        return (
-            self._open is not None
-            and isinstance(self._open.outcome, Confirm)
-            and self._open.outcome.on_silence is not None
-        )
+    def _safety_question(self) -> Confirm | None:
+        """The open safety question (您是不是不舒服？), if that is what is open."""
+        pending = self._open
+        if pending is None or not isinstance(pending.outcome, Confirm):
+            return None
+        return pending.outcome if pending.outcome.on_silence is not None else None
+
+    def _answer_safety(
+        self, question: Confirm, match: ParseResult, text: str, now: datetime
+    ) -> list[Say]:
+        """Yes calls, no (or 我很好) records the symptom; the danger said again calls;
+        anything not understood calls too, saying so: slurred words are a stroke sign."""
+        clear = match.stage in ("template", "cue")
+        if (match.intent == "no" and clear) or self._parser.says_fine(text):
+            return self._act(question.on_no, now)
+        if (match.intent == "yes" and clear) or match.concern:
+            return self._act(question.on_yes, now)
+        if match.intent in KEEPS_QUESTION_OPEN and clear:
+            pending = self._open
+            assert pending is not None
+            self._open = replace(pending, asked_at=self._clock())
+            says = [] if match.intent == "repeat" else self._run(match.intent, {}, text, now)
+            self._open = replace(pending, asked_at=self._clock())
+            return [*says, self._say(question.reply, now)]
+        if match.intent in ("unknown", "yes", "no", "cancel") or not clear:
+            assert question.on_unclear is not None
+            return self._act(question.on_unclear, now)
+        self._enter(None, "changed subject")  # 几点了: able to ask, not in danger
+        return self._run(match.intent, match.slots, text, now)
+
+    def _concern(self, kind: str, text: str, now: datetime) -> list[Say]:
+        """Ask first; with an alarm already on, call again at once."""
+        if self._state.active_emergency() is not None:
+            return self._run("emergency", {"kind": kind}, text, now)
+        return self._act(self._concern_question(kind, text, now), now)
 
     def _concern_question(self, kind: str, text: str, now: datetime) -> Confirm:
         context = Context(now, self._settings.lang, self._state, self._lookups)
         health = dict(self._parser.slots_for(text, "health_report", now))
-        if "measure" not in health:
-            health = {"measure": "symptom", "value": self._parser.clean(text)[:60]}
+        report = SkillRequest("health_report", health, text, context) if health else None
         return safety.concern_question(
-            self._skills,
-            SkillRequest("emergency", {"kind": kind}, text, context),
-            kind,
-            SkillRequest("health_report", health, text, context),
+            self._skills, SkillRequest("emergency", {"kind": kind}, text, context), kind, report
         )
 
     # --- side effects ---------------------------------------------------------------

@@ -5,9 +5,10 @@ Receives the parser's ``concern`` (an emergency kind) or a second misunderstandi
 emits the question to ask, as a ``Confirm`` built from the skills' own outcomes:
 
 - 您是不是不舒服？要我马上帮您叫人吗？ yes → the emergency skill's call for help; no →
-  the health report of what was said; no answer, or an answer not understood (slurred
-  speech is a stroke sign) → the call for help all the same, said so, and sent with
-  ``event: unanswered`` so the centre knows why;
+  the health report of what was said (when it names a symptom or a measurement); no
+  answer → the call for help all the same, said so, and sent with ``event: unanswered``;
+  an answer not understood (slurred speech is a stroke sign) → the same with
+  ``event: unclear_answer``, so the centre knows why;
 - 我还是没听明白。要我请服务中心给您回个电话吗？ yes → a call-back request.
 """
 
@@ -24,25 +25,36 @@ MAX_SAID = 500
 
 
 def concern_question(
-    skills: SkillSet, request: SkillRequest, kind: str, health: SkillRequest
+    skills: SkillSet, request: SkillRequest, kind: str, health: SkillRequest | None
 ) -> Confirm:
-    """Ask before calling; ``request`` carries the utterance, ``health`` its health report."""
+    """Ask before calling; ``request`` carries the utterance, ``health`` the health report
+    of what was said (None when it names no symptom or measurement: nothing is relayed)."""
     call = skills.for_intent("emergency").handle(
         replace(request, intent="emergency", slots={"kind": kind})
     )
     assert isinstance(call, Handled)
     assert call.relay is not None
-    unanswered = Handled(
-        Reply("safety.unanswered", {"kind": kind}),
-        Outgoing(
-            "emergency",
-            {**call.relay.fields, "event": "unanswered"},
-            call.relay.priority,
-            call.relay.after,
-        ),
+    relay = call.relay
+
+    def escalated(event: str) -> Handled:
+        fields = {**relay.fields, "event": event}
+        return Handled(
+            Reply(f"safety.{event}", {"kind": kind}),
+            Outgoing("emergency", fields, relay.priority, relay.after),
+        )
+
+    report: Outcome = (
+        skills.for_intent("health_report").handle(health)
+        if health is not None
+        else Handled(Reply("health.take_care"))
     )
-    report: Outcome = skills.for_intent("health_report").handle(health)
-    return Confirm(Reply("safety.ask"), on_yes=call, on_no=report, on_silence=unanswered)
+    return Confirm(
+        Reply("safety.ask"),
+        on_yes=call,
+        on_no=report,
+        on_silence=escalated("unanswered"),
+        on_unclear=escalated("unclear_answer"),
+    )
 
 
 def callback_offer(text: str) -> Confirm:

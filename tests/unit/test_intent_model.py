@@ -3,14 +3,16 @@ with the fix named when its file is damaged."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
 import pytest
 
 from assistant.errors import IntentDataError
+from intents import yamlcache
 from intents.classifier import IntentClassifier
-from intents.data import load_language
+from intents.data import data_dir, load_language
 from intents.train import model_path, shipped_matches
 
 LANGS = ("zh", "en")
@@ -56,3 +58,25 @@ def test_a_guess_ranks_probabilities_that_sum_to_at_most_one() -> None:
     assert [g.probability for g in guesses] == sorted(
         (g.probability for g in guesses), reverse=True
     )
+
+
+def test_the_parsed_copies_of_the_data_files_are_current() -> None:
+    kept = json.loads(yamlcache.cache_path().read_text(encoding="utf-8"))
+    files = sorted((data_dir() / "zh").glob("*.yaml")) + sorted((data_dir() / "en").glob("*.yaml"))
+    for path in [*files, data_dir() / "slots.yaml", *sorted((data_dir() / "concepts").glob("*"))]:
+        key = path.relative_to(data_dir()).as_posix()
+        assert kept[key]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest(), key
+
+
+def test_a_stale_or_broken_copy_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = data_dir() / "zh" / "yes.yaml"
+    fake = tmp_path / "yaml.json"
+    fake.write_text(json.dumps({"zh/yes.yaml": {"sha256": "0" * 64, "json": "{}"}}))
+    monkeypatch.setattr(yamlcache, "cache_path", lambda: fake)
+    assert yamlcache.read(source, lambda text: "parsed") == "parsed"
+    fake.write_text("{not json")
+    yamlcache._entries.cache_clear()
+    assert yamlcache.read(source, lambda text: "parsed") == "parsed"
+    yamlcache._entries.cache_clear()
