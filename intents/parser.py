@@ -189,15 +189,24 @@ class IntentParser:
         if not norm:
             return NotRecognized(text, self.lang, 0.0, "empty")
         utterance = self._utterance(norm, now)
-        rule = self._plausible(self._rules(norm, utterance.stripped))
         danger = self._danger.read(norm) if self._danger is not None else Danger()
+        guesses = self._model.guess(norm) if self._model is not None else []
+        vetoed = {b.intent for b in self._vetoes if b.pattern.search(norm)}
+        guesses = [g for g in guesses if g.intent not in vetoed]  # 昨天打过电话了: not a call
+        # The slower sound-alike and fuzzy stages are skipped where their answer could not
+        # count: a sure danger decides alone, and a cancelled one (戏里, 梦见) with the model
+        # sure it is nothing drops whatever they would find.
+        nothing = bool(guesses) and guesses[0].intent == UNKNOWN
+        quick = danger.sure or (
+            bool(danger.cancelled_by)
+            and nothing
+            and (guesses[0].probability >= self._limits.overrule)
+        )
+        rule = self._plausible(self._rules(norm, utterance.stripped, quick=quick))
         if rule is not None and rule.intent == "emergency" and self._danger is not None:
             plain = self._danger.without_idioms(norm)
             if plain != norm:  # 急救箱 is not 急救: the rules again without the idioms
                 rule = self._rules(plain, plain) if plain else None
-        guesses = self._model.guess(norm) if self._model is not None else []
-        vetoed = {b.intent for b in self._vetoes if b.pattern.search(norm)}
-        guesses = [g for g in guesses if g.intent not in vetoed]  # 昨天打过电话了: not a call
         decided = self._decide(rule, danger, guesses)
         concern = danger.kind if danger.maybe else ""
         if rule is not None and rule.intent == "emergency" and not danger.cancelled_by:
@@ -222,12 +231,15 @@ class IntentParser:
             "" if intent == "emergency" else concern,
         )  # fmt: skip
 
-    def _rules(self, norm: str, stripped: str) -> _Rule | None:
-        """What the templates, cues, sounds and fuzzy samples say (None: nothing)."""
+    def _rules(self, norm: str, stripped: str, quick: bool = False) -> _Rule | None:
+        """What the templates, cues, sounds and fuzzy samples say (None: nothing);
+        ``quick``: templates and cues only."""
         hit, stage = self._template(norm, stripped), "template"
         hits = [hit] if hit else []
         if hit is None:
             hits, stage = self._cue(norm, stripped), "cue"
+        if not hits and quick:
+            return None
         if not hits and self._corrector is not None:
             hits, stage = self._phonetic(norm, stripped), "phonetic"
         if hits:

@@ -10,7 +10,7 @@ randomness). A logistic regression (scikit-learn, needed only here: ``pip instal
 '.[train]'``) over binary n-gram features; weights quantised to int8 per intent,
 features rarer than ``MIN_COUNT`` dropped. The accepting threshold is the one that
 scores best on the calibration sets, where a false action (a booking, order, call,
-reminder or alarm nobody asked for) costs five correct answers; action intents get a
+reminder or alarm nobody asked for) costs eight correct answers; action intents get a
 threshold of their own. ``--check`` only says
 whether the shipped model matches its sources (exit 1 if not).
 """
