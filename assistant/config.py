@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import io
+import math
 import os
 import re
 import stat
@@ -250,7 +251,22 @@ def _check_positive(value: str) -> str | None:
         number = float(value)
     except ValueError:
         return "write a number of seconds, e.g. 30"
+    if not math.isfinite(number):
+        return "write a finite number of seconds, e.g. 30"
     return None if number > 0 else "write a number above 0"
+
+
+def _seconds_up_to(maximum: float) -> Callable[[str], str | None]:
+    """A check of a positive, finite number of seconds no larger than ``maximum``: what
+    passes validation must work (``.inf`` or 1e300 would overflow every wait)."""
+
+    def check(value: str) -> str | None:
+        message = _check_positive(value)
+        if message is None and float(value) > maximum:
+            return f"write at most {maximum:g} (seconds)"
+        return message
+
+    return check
 
 
 def _check_fraction(value: str) -> str | None:
@@ -261,8 +277,14 @@ def _check_fraction(value: str) -> str | None:
     return None if 0 < number < 1 else "write a number between 0 and 1, e.g. 0.5"
 
 
+def _whole(value: str) -> int | None:
+    """A whole number written in ASCII digits (not ², not 1e9), else None."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
+
+
 def _check_count(value: str) -> str | None:
-    return None if value.isdigit() and int(value) > 0 else "write a whole number above 0, e.g. 2"
+    number = _whole(value)
+    return None if number and number <= 100_000 else "write a whole number from 1 to 100000"
 
 
 def _check_bool(value: str) -> str | None:
@@ -270,12 +292,15 @@ def _check_bool(value: str) -> str | None:
 
 
 def _check_rate(value: str) -> str | None:
-    ok = value.isdigit() and 60 <= int(value) <= 300
+    number = _whole(value)
+    ok = number is not None and 60 <= number <= 300
     return None if ok else "write words per minute between 60 and 300, e.g. 140"
 
 
 def _check_days(value: str) -> str | None:
-    return None if value.isdigit() and int(value) > 0 else "write a whole number of days, e.g. 30"
+    number = _whole(value)
+    ok = number is not None and 0 < number <= 3650
+    return None if ok else "write a whole number of days from 1 to 3650, e.g. 30"
 
 
 _BOOLS = {"true": True, "yes": True, "on": True, "1": True,
@@ -290,23 +315,23 @@ _CHECKS: dict[str, Callable[[str], str | None]] = {
     "log_level": _check_log_level,
     "platform_url": _check_url,
     "device_secret": _check_secret,
-    "emergency_ack_timeout_s": _check_positive,
-    "followup_timeout_s": _check_positive,
-    "request_timeout_s": _check_positive,
-    "read_timeout_s": _check_positive,
+    "emergency_ack_timeout_s": _seconds_up_to(600),
+    "followup_timeout_s": _seconds_up_to(120),
+    "request_timeout_s": _seconds_up_to(120),
+    "read_timeout_s": _seconds_up_to(60),
     "retry_max_s": _check_retry_max,
     "device_id": _check_device_id,
     "retention_days": _check_days,
     "schedule_source": _check_schedule_source,
-    "schedule_poll_s": _check_positive,
-    "heartbeat_s": _check_positive,
+    "schedule_poll_s": _seconds_up_to(86_400),
+    "heartbeat_s": _seconds_up_to(86_400),
     "wake_threshold": _check_fraction,
     "wake_repeats": _check_count,
-    "wake_refractory_s": _check_positive,
+    "wake_refractory_s": _seconds_up_to(60),
     "speech_end_ms": _check_count,
     "vad_threshold": _check_fraction,
-    "max_utterance_s": _check_positive,
-    "no_speech_timeout_s": _check_positive,
+    "max_utterance_s": _seconds_up_to(300),
+    "no_speech_timeout_s": _seconds_up_to(300),
     "second_pass": _check_bool,
     "speech_rate": _check_rate,
     "earcon": _check_bool,

@@ -67,7 +67,15 @@ class TimeValue:
 
 
 def resolve(facts: TimeFacts, now: datetime) -> TimeValue:
-    """Apply the conventions of ``docs/slots.md`` to the facts."""
+    """Apply the conventions of ``docs/slots.md`` to the facts; a time that falls outside
+    the calendar (明天, said on 9999-12-31) resolves to nothing rather than failing."""
+    try:
+        return _resolve(facts, now)
+    except (OverflowError, ValueError):
+        return TimeValue()
+
+
+def _resolve(facts: TimeFacts, now: datetime) -> TimeValue:
     minutes = facts.duration_minutes if facts.duration_minutes is not None else facts.offset_minutes
     if facts.offset_minutes is not None and not facts.has_day and facts.hour is None:
         later = now.replace(second=0, microsecond=0) + timedelta(minutes=facts.offset_minutes)

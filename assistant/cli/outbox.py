@@ -32,7 +32,12 @@ app = typer.Typer(
     help="Requests for the platform: list, retry ID, drop ID --reason TEXT.",
     no_args_is_help=True,
 )
-IdArg = Annotated[int, typer.Argument(help="The request's number (`assistant outbox list`).")]
+MAX_ID = 2**63 - 1
+"""The largest number SQLite can hold: a larger one is refused as a usage error."""
+IdArg = Annotated[
+    int,
+    typer.Argument(help="The request's number (`assistant outbox list`).", min=1, max=MAX_ID),
+]
 
 
 def _device() -> tuple[Outbox, str]:

@@ -167,7 +167,9 @@ def history(days: DaysOption = 7, as_json: JsonOption = False, now_text: NowOpti
 
 
 @app.command()
-def remove(voice_id: Annotated[int, typer.Argument(help="The #id `list` shows.")]) -> None:
+def remove(
+    voice_id: Annotated[int, typer.Argument(help="The #id `list` shows.", min=1, max=2**63 - 1)],
+) -> None:
     """Remove a reminder that was set by voice."""
     from assistant.config import load_settings
     from assistant.errors import ConfigError

@@ -9,7 +9,6 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable
-from contextlib import suppress
 from datetime import date, datetime, time
 
 from pydantic import ValidatorFunctionWrapHandler
@@ -75,13 +74,27 @@ def parse_date(raw: object) -> date:
     if isinstance(raw, datetime):
         raise bad("date_has_time", raw=show(raw))
     if isinstance(raw, date):
-        return date(raw.year, raw.month, raw.day)
+        return _in_range(date(raw.year, raw.month, raw.day), raw)
     match = _DATE.fullmatch(raw.strip()) if isinstance(raw, str) else None
-    if match:
-        with suppress(ValueError):
-            return date(int(match[1]), int(match[2]), int(match[3]))
-        raise bad("not_calendar_day", raw=show(raw))
-    raise bad("not_date", raw=show(raw))
+    if not match:
+        raise bad("not_date", raw=show(raw))
+    try:
+        day = date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        raise bad("not_calendar_day", raw=show(raw)) from None
+    return _in_range(day, raw)
+
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+"""Dates a schedule may name: outside them, date arithmetic overflows or means a typo."""
+MAX_EVERY = 366
+"""Longest "every N days": beyond a year it is a typo, and huge N overflows the planner."""
+
+
+def _in_range(day: date, raw: object) -> date:
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise bad("date_out_of_range", raw=show(raw), first=FIRST_YEAR, last=LAST_YEAR)
+    return day
 
 
 def parse_weekday(raw: object) -> int:
@@ -111,6 +124,8 @@ def _day_rule(text: str) -> Days:
 def _every(number: int, text: str) -> Days:
     if number < 2:
         raise bad("every_is_daily", raw=text)
+    if number > MAX_EVERY:
+        raise bad("every_too_long", raw=text)
     return Days("every", every_n=number)
 
 

@@ -59,6 +59,14 @@ def test_file_that_is_not_yaml(tmp_path: Path) -> None:
         ("XIAOAN_RETRY_MAX_S", "3600", "at most 300"),
         ("XIAOAN_FOLLOWUP_TIMEOUT_S", "soon", "number of seconds"),
         ("XIAOAN_RETENTION_DAYS", "-1", "whole number of days"),
+        # what passes validation must work: no infinities, no waits beyond reason
+        ("XIAOAN_REQUEST_TIMEOUT_S", "inf", "finite number"),
+        ("XIAOAN_EMERGENCY_ACK_TIMEOUT_S", "nan", "finite number"),
+        ("XIAOAN_EMERGENCY_ACK_TIMEOUT_S", "1e300", "at most 600"),
+        ("XIAOAN_HEARTBEAT_S", "1e9", "at most 86400"),
+        ("XIAOAN_RETENTION_DAYS", "²", "whole number of days"),
+        ("XIAOAN_RETENTION_DAYS", "99999999999999999999", "from 1 to 3650"),
+        ("XIAOAN_WAKE_REPEATS", "1000000", "from 1 to 100000"),
     ],
 )
 def test_platform_settings_are_checked(tmp_path: Path, name: str, value: str, fix: str) -> None:
