@@ -28,7 +28,8 @@ class Overdue:
         """The request that asks the platform to notify the family."""
         fields = {"emergency_key": self.alarm.key, "emergency_keys": list(self.alarm.keys),
                   "notify": "family", "waited_s": round(self.waited_s)}  # fmt: skip
-        return Outgoing("emergency_escalation", fields, EMERGENCY_PRIORITY)
+        # never before the alarm it escalates: it waits while that alarm is pending
+        return Outgoing("emergency_escalation", fields, EMERGENCY_PRIORITY, after=self.alarm.keys)
 
 
 class OverdueAlarms:

@@ -69,6 +69,12 @@ _UNBLOCKED = (
     " JOIN outbox AS first ON first.key = a.value WHERE first.state = 'pending')"
 )
 """SQL: the row waits for no pending request."""
+_EMERGENCIES_FIRST = (
+    "(outbox.priority = 0 OR NOT EXISTS (SELECT 1 FROM outbox AS e"
+    " WHERE e.priority = 0 AND e.state = 'pending'))"
+)
+"""SQL: nothing but an emergency goes while an emergency waits (after an outage, the
+emergency lane sends first; a parked or delivered one blocks nothing)."""
 
 
 class Outbox:
@@ -106,10 +112,11 @@ class Outbox:
             _insert_records(conn, records, now, "")
 
     def next_due(self, now: float, lane: Lane = ALL) -> OutboxRow | None:
-        """The most urgent pending row of ``lane`` whose time has come (emergencies first)."""
+        """The most urgent pending row of ``lane`` whose time has come: emergencies first,
+        and nothing else while an emergency is pending."""
         return self._one(
             "SELECT * FROM outbox WHERE state = ? AND next_at <= ? AND priority BETWEEN ? AND ?"
-            f" AND {_UNBLOCKED} ORDER BY priority, next_at, id LIMIT 1",
+            f" AND {_UNBLOCKED} AND {_EMERGENCIES_FIRST} ORDER BY priority, next_at, id LIMIT 1",
             (PENDING, now, *lane),
         )
 
@@ -118,7 +125,7 @@ class Outbox:
         with self._db.connect() as conn:
             value = conn.execute(
                 "SELECT MIN(next_at) FROM outbox WHERE state = ? AND priority BETWEEN ? AND ?"
-                f" AND {_UNBLOCKED}",
+                f" AND {_UNBLOCKED} AND {_EMERGENCIES_FIRST}",
                 (PENDING, *lane),
             ).fetchone()[0]
         return float(value) if value is not None else None

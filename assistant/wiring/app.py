@@ -16,9 +16,9 @@ from assistant.config import Paths, Settings
 from assistant.dialogue.machine import Dialogue
 from assistant.dialogue.state import DeviceState
 from assistant.relay.lookups import CachedLookups
-from assistant.relay.outbox import EMERGENCY_LANE, OTHER_LANE, Outbox
+from assistant.relay.outbox import EMERGENCY_LANE, EMERGENCY_PRIORITY, OTHER_LANE, Outbox
 from assistant.relay.platform import client_for
-from assistant.relay.sender import Backoff, Relay, RelayEvent
+from assistant.relay.sender import Backoff, Relay, RelayEvent, Retrying
 from assistant.reminders.firing import Reminders
 from assistant.reminders.schedule_store import ScheduleStore
 from assistant.reminders.schedule_sync import ScheduleSync
@@ -70,8 +70,14 @@ def build(
     outbox = Outbox(db)
     if not settings.platform_url:
         _LOGGER.warning("no platform configured: requests wait in the outbox")
+
+    def heard(event: RelayEvent) -> None:
+        on_event(event)
+        if event.row.priority == EMERGENCY_PRIORITY and not isinstance(event, Retrying):
+            wake_senders()  # the other lane waited for this emergency (emergencies first)
+
     relays = tuple(
-        Relay(outbox, client_for(settings, clock=clock), lane=lane, clock=clock, on_event=on_event,
+        Relay(outbox, client_for(settings, clock=clock), lane=lane, clock=clock, on_event=heard,
               backoff=Backoff(cap_s=settings.retry_max_s),
               retention_s=settings.retention_days * 86400.0)
         for lane in (EMERGENCY_LANE, OTHER_LANE)
