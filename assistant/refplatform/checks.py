@@ -58,7 +58,7 @@ def parse_submission(obj: object) -> SubmittedRequest:
         _invalid("priority must be an integer 0 (emergency) .. 9")
     if not isinstance(summary, str) or not summary.strip():
         _invalid("summary must be a non-empty string")
-    if len(summary) > MAX_SUMMARY or len(summary.splitlines()) > 1:
+    if len(summary) > MAX_SUMMARY or summary.splitlines() != [summary]:  # "a\n" is two
         _invalid(f"summary must be one line of at most {MAX_SUMMARY} characters")
     if not isinstance(fields, dict):
         _invalid("fields must be an object")

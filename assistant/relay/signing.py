@@ -19,12 +19,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 HEADER_DEVICE = "X-Device-Id"
 HEADER_TIMESTAMP = "X-Timestamp"
+_SECONDS = re.compile(r"0|[1-9][0-9]{0,11}")
+"""The one way to write Unix seconds: ASCII digits, no sign, separator or padding."""
 HEADER_NONCE = "X-Nonce"
 HEADER_SIGNATURE = "X-Signature"
 HEADER_IDEMPOTENCY = "Idempotency-Key"
@@ -91,10 +94,10 @@ def fields_from_headers(
     ]  # fmt: skip
     if missing:
         return f"missing header(s): {', '.join(missing)}"
-    try:
-        timestamp = int(headers[HEADER_TIMESTAMP])
-    except ValueError:
-        return f"{HEADER_TIMESTAMP} must be Unix seconds"
+    text = headers[HEADER_TIMESTAMP]
+    if not _SECONDS.fullmatch(text):  # +1796423970, 1_796_423_970, 01796423970: refused
+        return f"{HEADER_TIMESTAMP} must be Unix seconds in plain decimal digits"
+    timestamp = int(text)
     return SignedFields(
         method, path, timestamp, headers[HEADER_NONCE], body,
         headers.get(HEADER_IDEMPOTENCY, ""), headers[HEADER_DEVICE],

@@ -204,6 +204,18 @@ def test_timestamp_within_skew_is_accepted(device: DeviceClient, offset: int) ->
     assert reply.status_code == 200, reply.text
 
 
+@pytest.mark.parametrize("written", ["+{t}", "{t}.0", "0{t}", "{t_}", "-0", "1e9"])
+def test_a_timestamp_not_in_plain_digits_is_refused(
+    device: DeviceClient, clock: FakeClock, written: str
+) -> None:
+    prepared = device.prepare("GET", "/v1/requests")
+    now = int(clock.now)
+    prepared.headers["X-Timestamp"] = written.format(t=now, t_=f"{now:_}")
+    reply = device.send(prepared)
+    assert (reply.status_code, error_of(reply)) == (401, "unauthenticated")
+    assert "plain decimal digits" in reply.json()["message"]
+
+
 def test_nonces_are_forgotten_after_twice_the_skew(tmp_path: Path) -> None:
     clock = FakeClock()
     store = PlatformStore(tmp_path / "p.db", clock=clock)
@@ -329,6 +341,8 @@ def _digest(body: dict[str, Any]) -> str:
         ({"priority": True}, "priority"),
         ({"summary": "  "}, "summary"),
         ({"summary": "第一行\n第二行"}, "summary"),
+        ({"summary": "一行\n"}, "summary"),
+        ({"summary": "一行\r"}, "summary"),
         ({"fields": []}, "fields"),
         ({"lang": "fr"}, "lang"),
         ({"kind": "emergency_cancel", "fields": {"emergency_key": 5}}, "emergency_key"),
