@@ -96,31 +96,36 @@ class IntentClassifier:
         """Read ``intents/model/<lang>.json`` (or ``path``)."""
         path = path or Path(str(resources.files("intents"))) / "model" / f"{lang}.json"
         try:
-            raw: Any = json.loads(path.read_text(encoding="utf-8"))
-            if raw.get("format") != FORMAT or raw.get("lang") != lang:
-                raise ValueError(f"not a format-{FORMAT} model for `{lang}`")
-            classes = tuple(str(c) for c in raw["classes"])
-            names = [str(f) for f in raw["features"]]
-            weights = array("b", base64.b64decode(raw["weights"]))
-            if len(weights) != len(names) * len(classes):
-                raise ValueError("weights do not fit features × intents")
-            return cls(
-                lang,
-                bool(raw["spaced"]),
-                classes,
-                {name: i for i, name in enumerate(names)},
-                weights,
-                tuple(float(s) for s in raw["scales"]),
-                tuple(float(b) for b in raw["bias"]),
-                float(raw["threshold"]),
-                float(raw["action_threshold"]),
-                frozenset(str(a) for a in raw["actions"]),
-                str(raw["sources"]),
-            )
+            return cls.from_content(json.loads(path.read_text(encoding="utf-8")), lang)
         except (OSError, ValueError, KeyError, TypeError) as err:
             raise IntentDataError(
                 f"{path}: cannot load the intent model ({err}); run `make model`"
             ) from err
+
+    @classmethod
+    def from_content(cls, raw: Any, lang: str) -> IntentClassifier:
+        """The model from the file's parsed content (training calibrates on it unsaved);
+        ValueError, KeyError or TypeError when it is not a model of ``lang``."""
+        if raw.get("format") != FORMAT or raw.get("lang") != lang:
+            raise ValueError(f"not a format-{FORMAT} model for `{lang}`")
+        classes = tuple(str(c) for c in raw["classes"])
+        names = [str(f) for f in raw["features"]]
+        weights = array("b", base64.b64decode(raw["weights"]))
+        if len(weights) != len(names) * len(classes):
+            raise ValueError("weights do not fit features × intents")
+        return cls(
+            lang,
+            bool(raw["spaced"]),
+            classes,
+            {name: i for i, name in enumerate(names)},
+            weights,
+            tuple(float(s) for s in raw["scales"]),
+            tuple(float(b) for b in raw["bias"]),
+            float(raw["threshold"]),
+            float(raw["action_threshold"]),
+            frozenset(str(a) for a in raw["actions"]),
+            str(raw["sources"]),
+        )
 
     def accepts(self, guess: Guess) -> bool:
         """Whether ``guess`` is sure enough to act on."""

@@ -190,8 +190,9 @@ class IntentParser:
             return NotRecognized(text, self.lang, 0.0, "empty")
         utterance = self._utterance(norm, now)
         danger = self._danger.read(norm) if self._danger is not None else Danger()
-        guesses = self._model.guess(norm) if self._model is not None else []
-        vetoed = {b.intent for b in self._vetoes if b.pattern.search(norm)}
+        vetoed = self._vetoed(norm)
+        # a sure danger decides alone: the model is not asked then
+        guesses = self._model.guess(norm) if self._model and not danger.sure else []
         guesses = [g for g in guesses if g.intent not in vetoed]  # 昨天打过电话了: not a call
         # The slower sound-alike and fuzzy stages are skipped where their answer could not
         # count: a sure danger decides alone, and a cancelled one (戏里, 梦见) with the model
@@ -202,11 +203,11 @@ class IntentParser:
             and nothing
             and (guesses[0].probability >= self._limits.overrule)
         )
-        rule = self._plausible(self._rules(norm, utterance.stripped, quick=quick))
+        rule = self._plausible(self._rules(norm, utterance.stripped, vetoed, quick))
         if rule is not None and rule.intent == "emergency" and self._danger is not None:
             plain = self._danger.without_idioms(norm)
             if plain != norm:  # 急救箱 is not 急救: the rules again without the idioms
-                rule = self._rules(plain, plain) if plain else None
+                rule = self._rules(plain, plain, self._vetoed(plain)) if plain else None
         decided = self._decide(rule, danger, guesses)
         concern = danger.kind if danger.maybe else ""
         if rule is not None and rule.intent == "emergency" and not danger.cancelled_by:
@@ -231,17 +232,19 @@ class IntentParser:
             "" if intent == "emergency" else concern,
         )  # fmt: skip
 
-    def _rules(self, norm: str, stripped: str, quick: bool = False) -> _Rule | None:
-        """What the templates, cues, sounds and fuzzy samples say (None: nothing);
-        ``quick``: templates and cues only."""
+    def _rules(
+        self, norm: str, stripped: str, vetoed: set[str], quick: bool = False
+    ) -> _Rule | None:
+        """What the templates, cues, sounds and fuzzy samples say (None: nothing), with
+        the intents ``vetoed`` by their veto phrases; ``quick``: templates and cues only."""
         hit, stage = self._template(norm, stripped), "template"
         hits = [hit] if hit else []
         if hit is None:
-            hits, stage = self._cue(norm, stripped), "cue"
+            hits, stage = self._cue(norm, stripped, vetoed), "cue"
         if not hits and quick:
             return None
         if not hits and self._corrector is not None:
-            hits, stage = self._phonetic(norm, stripped), "phonetic"
+            hits, stage = self._phonetic(norm, stripped, set(vetoed)), "phonetic"
         if hits:
             weight = hits[0].block.weight * (_PHONETIC_DISCOUNT if stage == "phonetic" else 1)
             rule = _Rule(hits[0].block.intent, weight, stage, hits)
@@ -321,8 +324,11 @@ class IntentParser:
                 return _Hit(block, m)
         return None
 
-    def _cue(self, norm: str, stripped: str) -> list[_Hit]:
-        vetoed = {b.intent for b in self._vetoes if b.pattern.search(norm)}
+    def _vetoed(self, norm: str) -> set[str]:
+        """Intents whose veto phrases (电视里, 什么意思, 昨天) the utterance says."""
+        return {b.intent for b in self._vetoes if b.pattern.search(norm)}
+
+    def _cue(self, norm: str, stripped: str, vetoed: set[str]) -> list[_Hit]:
         hits = []
         for block in self._cues:
             m = None if block.intent in vetoed else _find(block, norm, stripped)[0]
@@ -330,12 +336,12 @@ class IntentParser:
                 hits.append(_Hit(block, m))
         return self._ranked(hits)
 
-    def _phonetic(self, norm: str, stripped: str) -> list[_Hit]:
-        """Templates and cues over toneless pinyin: 流了好多穴 still says 流了好多血."""
+    def _phonetic(self, norm: str, stripped: str, vetoed: set[str]) -> list[_Hit]:
+        """Templates and cues over toneless pinyin: 流了好多穴 still says 流了好多血;
+        ``vetoed`` grows by the veto phrases found by sound."""
         if self._phonetic_blocks is None:
             self._phonetic_blocks = phonetic_blocks(self.data)
         key, key_stripped = phonetic_key(norm), phonetic_key(stripped)
-        vetoed = {b.intent for b in self._vetoes if b.pattern.search(norm)}
         hits: list[_Hit] = []
         for block in self._phonetic_blocks:
             if block.mode == "veto":

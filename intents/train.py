@@ -201,12 +201,7 @@ def calibrate(lang: str, content: dict[str, object], held: list[Example]) -> tup
     held-out examples: a right answer scores 1, a false action costs ``FALSE_ACTION_COST``."""
     from intents.classifier import IntentClassifier
 
-    path = model_path(lang).with_suffix(".tmp")
-    path.write_text(json.dumps(content), encoding="utf-8")
-    try:
-        model = IntentClassifier.load(lang, path)
-    finally:
-        path.unlink()
+    model = IntentClassifier.from_content(content, lang)
     guesses = [(e.intent, model.guess(e.text, top=1)[0]) for e in held]
     grid = [step / 100 for step in range(30, 100, 2)]
     best, best_score = (0.5, 0.9), float("-inf")

@@ -191,12 +191,7 @@ class Dialogue:
             self._enter(None, "new request")
             return self._run(match.intent, match.slots, text, now)
         if match.intent in KEEPS_QUESTION_OPEN:  # 再说一遍 / 嗯？ / 大声点 while asked
-            pending = self._open
-            says = self._run(match.intent, match.slots, text, now)
-            self._open = replace(pending, asked_at=self._clock())
-            if match.intent != "repeat":  # louder or quieter: the question once more
-                says.append(self._say(pending.outcome.reply, now))
-            return says
+            return self._keep_open(self._open, match, text, now)
         if match.intent == "cancel":  # to a yes/no question, cancel means no
             if isinstance(self._open.outcome, Confirm):
                 question = self._open.outcome
@@ -341,9 +336,8 @@ class Dialogue:
             self._misunderstood = 0
             return self._act(safety.callback_offer(text), now)
         skill = self._skills.for_intent(intent)
-        context = Context(now, self._settings.lang, self._state, self._lookups)
         try:
-            outcome = skill.handle(SkillRequest(intent, slots, text, context))
+            outcome = skill.handle(SkillRequest(intent, slots, text, self._context(now)))
         except StorageError:
             return self._storage_failed(now)
         return self._act(outcome, now)
@@ -466,18 +460,22 @@ class Dialogue:
             return self._act(question.on_no, now)
         if (match.intent == "yes" and clear) or match.concern:
             return self._act(question.on_yes, now)
-        if match.intent in KEEPS_QUESTION_OPEN and clear:
-            pending = self._open
-            assert pending is not None
-            self._open = replace(pending, asked_at=self._clock())
-            says = [] if match.intent == "repeat" else self._run(match.intent, {}, text, now)
-            self._open = replace(pending, asked_at=self._clock())
-            return [*says, self._say(question.reply, now)]
+        if match.intent in KEEPS_QUESTION_OPEN and clear and self._open is not None:
+            return self._keep_open(self._open, match, text, now)
         if match.intent in ("unknown", "yes", "no", "cancel") or not clear:
             assert question.on_unclear is not None
             return self._act(question.on_unclear, now)
         self._enter(None, "changed subject")  # 几点了: able to ask, not in danger
         return self._run(match.intent, match.slots, text, now)
+
+    def _keep_open(self, pending: _Open, match: ParseResult, text: str, now: datetime) -> list[Say]:
+        """Again, louder, quieter while a question is open: the question stays open (and is
+        said once more after a change of volume)."""
+        says = self._run(match.intent, match.slots, text, now)
+        self._open = replace(pending, asked_at=self._clock())
+        if match.intent != "repeat":
+            says.append(self._say(pending.outcome.reply, now))
+        return says
 
     def _concern(self, kind: str, text: str, now: datetime) -> list[Say]:
         """Ask first; with an alarm already on, call again at once."""
@@ -485,8 +483,11 @@ class Dialogue:
             return self._run("emergency", {"kind": kind}, text, now)
         return self._act(self._concern_question(kind, text, now), now)
 
+    def _context(self, now: datetime) -> Context:
+        return Context(now, self._settings.lang, self._state, self._lookups)
+
     def _concern_question(self, kind: str, text: str, now: datetime) -> Confirm:
-        context = Context(now, self._settings.lang, self._state, self._lookups)
+        context = self._context(now)
         health = dict(self._parser.slots_for(text, "health_report", now))
         report = SkillRequest("health_report", health, text, context) if health else None
         return safety.concern_question(

@@ -18,9 +18,9 @@ from dataclasses import replace
 
 from assistant.values.platform import Outgoing
 from skills.base import Confirm, Handled, Outcome, Reply, SkillRequest
+from skills.callback import CALLBACK_PRIORITY
 from skills.registry import SkillSet
 
-CALLBACK_PRIORITY = 2
 MAX_SAID = 500
 
 
