@@ -129,6 +129,10 @@ class Settings:
     retention_days: int = 30
     """Days a delivered request is kept in the outbox before it is purged."""
 
+    disk_reserve_mb: int = 16
+    """Space kept on the disk for the emergency path, released when the disk is full
+    (``assistant.storage.space``)."""
+
     schedule_source: str = "file"
     """Where the reminder schedule comes from: ``file`` (``$XIAOAN_HOME/schedule.yaml``,
     taken up when it changes) or ``platform`` (``GET /v1/schedule``, polled)."""
@@ -303,6 +307,12 @@ def _check_days(value: str) -> str | None:
     return None if ok else "write a whole number of days from 1 to 3650, e.g. 30"
 
 
+def _check_reserve(value: str) -> str | None:
+    number = _whole(value)
+    ok = number is not None and 1 <= number <= 1024
+    return None if ok else "write a whole number of MB from 1 to 1024, e.g. 16"
+
+
 _BOOLS = {"true": True, "yes": True, "on": True, "1": True,
           "false": False, "no": False, "off": False, "0": False}  # fmt: skip
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -322,6 +332,7 @@ _CHECKS: dict[str, Callable[[str], str | None]] = {
     "retry_max_s": _check_retry_max,
     "device_id": _check_device_id,
     "retention_days": _check_days,
+    "disk_reserve_mb": _check_reserve,
     "schedule_source": _check_schedule_source,
     "schedule_poll_s": _seconds_up_to(86_400),
     "heartbeat_s": _seconds_up_to(86_400),

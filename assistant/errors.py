@@ -8,6 +8,7 @@
     ├── IntentDataError       the sentence data shipped with the package is broken (exit 3)
     ├── ResponseDataError     the reply texts shipped with the package are broken (exit 3)
     ├── StorageError          the local database cannot be opened or written (exit 4)
+    │   └── DiskFullError     ... because the disk is full (only emergencies are recorded)
     ├── ModelError            a speech model is missing, partial, corrupt or uninstallable (exit 5)
     ├── AudioDeviceError      no microphone or speaker, or the one configured is gone (exit 6)
     ├── AudioFileError        a WAV file cannot be read (exit 1)
@@ -59,6 +60,11 @@ class StorageError(AssistantError):
     """The local database (``$XIAOAN_HOME/data/xiaoan.db``) cannot be opened or written."""
 
     exit_code = 4
+
+
+class DiskFullError(StorageError):
+    """The disk is full: nothing but an emergency (and its sending) may be written, so that
+    the room left is kept for calls for help (``assistant.storage.space``)."""
 
 
 class ModelError(AssistantError):

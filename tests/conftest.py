@@ -13,7 +13,14 @@ from intents import IntentParser
 
 TZ = ZoneInfo("Asia/Shanghai")
 HERE = Path(__file__).resolve().parent
-TIERS = {"unit": False, "data": False, "cli": True, "audio": True, "platform": True}
+TIERS = {
+    "unit": False,
+    "data": False,
+    "cli": True,
+    "audio": True,
+    "platform": True,
+    "adversarial": True,
+}
 """Tier folder → whether its tests are slow (``make check`` runs ``-m "not slow"``)."""
 
 

@@ -52,11 +52,13 @@ def status(
     running = runtime is not None and runtime.running(now)
     db = Database(paths.database).create()
     counts = Outbox(db).counts()
+    disk = db.space.report()
     reminders = open_reminders(settings, paths, None)
     coming = reminders.planned(datetime.now(settings.tz), COMING_DAYS * 86400.0)[:3]
     report: dict[str, Any] = {
         "running": running, "runtime": runtime.to_json() if runtime else None,
         "outbox": counts,
+        "disk": {"free_mb": disk.free_mb, "reserve": disk.reserve, "full": disk.full},
         "next_reminders": [{"due": o.due.isoformat(), "what": what_words(o, lang)}
                            for o in coming],
     }  # fmt: skip
@@ -66,6 +68,8 @@ def status(
         for line in _lines(lang, runtime, running, now):
             typer.echo(line)
         typer.echo(say(lang, "status.outbox", **counts))
+        if disk.full and not (runtime and running and any("disk" in p for p in runtime.problems)):
+            typer.echo(say(lang, "status.disk_full"))
         typer.echo(
             say(lang, "status.next_reminders")
             if coming

@@ -37,8 +37,8 @@ from assistant.dialogue import reminding, safety
 from assistant.dialogue.replies import Replies
 from assistant.dialogue.state import DeviceState
 from assistant.dialogue.timed import OverdueAlarms
-from assistant.errors import StorageError
-from assistant.relay.outbox import Outbox, OutboxRow
+from assistant.errors import DiskFullError, StorageError
+from assistant.relay.outbox import EmergencyNotStored, Outbox, OutboxRow
 from assistant.relay.requests import request_body, who
 from assistant.relay.sender import Delivered, Parked, RelayEvent
 from assistant.reminders.firing import Reminders
@@ -251,8 +251,8 @@ class Dialogue:
             handled = reminding.lapse_outcome(event, self._reminders.schedule.notify, now)
             try:
                 self._commit(handled.relay, handled.records, now)
-            except StorageError:
-                _LOGGER.exception("could not record a lapsed reminder; trying again")
+            except StorageError as err:
+                self._tick_failed("could not record a lapsed reminder; trying again", err)
                 continue
             # after a long stop, one sentence about today's latest, not a list of every dose
             today = event.occurrence.due.date() == now.date()
@@ -313,8 +313,8 @@ class Dialogue:
         if settled:
             try:
                 self._commit(None, tuple(settled), now)
-            except StorageError:
-                return self._storage_failed(now)
+            except StorageError as err:
+                return self._storage_failed(now, err)
             checkin = any(s.occurrence.kind == CHECKIN for s in sounding)
             if checkin and intent in ("unknown", "yes", "no", "cancel"):
                 return [self._say(Reply("checkin.thanks"), now)]
@@ -338,8 +338,8 @@ class Dialogue:
         skill = self._skills.for_intent(intent)
         try:
             outcome = skill.handle(SkillRequest(intent, slots, text, self._context(now)))
-        except StorageError:
-            return self._storage_failed(now)
+        except StorageError as err:
+            return self._storage_failed(now, err)
         return self._act(outcome, now)
 
     def _act(self, outcome: Outcome, now: datetime) -> list[Say]:
@@ -350,8 +350,8 @@ class Dialogue:
                 urgent = self._commit(outcome.relay, outcome.records, now)
             if isinstance(outcome, Handled):
                 self._apply(outcome)
-        except StorageError:
-            return self._storage_failed(now)
+        except StorageError as err:
+            return self._storage_failed(now, err)
         if not isinstance(outcome, Handled):
             self._enter(_Open(outcome, self._clock()), f"asked {outcome.reply.key}")
             return [self._say(outcome.reply, now, urgent=urgent)]
@@ -360,9 +360,18 @@ class Dialogue:
             return [self._last]
         return [self._say(outcome.reply, now, urgent=urgent)]
 
-    def _storage_failed(self, now: datetime) -> list[Say]:
-        _LOGGER.exception("the local database failed; the elder is told it was not noted")
+    def _storage_failed(self, now: datetime, err: StorageError) -> list[Say]:
+        """Tell the elder the truth: not noted (the disk is full, or the database failed);
+        an emergency the full disk refused is being sent from memory all the same."""
         self._enter(None, "storage failed")
+        if isinstance(err, EmergencyNotStored):
+            _LOGGER.error("an emergency could not be written (disk full): sent from memory")
+            self._wake_sender()
+            return [self._say(Reply("emergency.not_stored"), now, urgent=True)]
+        if isinstance(err, DiskFullError):
+            _LOGGER.warning("the disk is full: a request was refused (%s)", err)
+            return [self._say(Reply("storage.full"), now, urgent=True)]
+        _LOGGER.error("the local database failed; the elder is told it was not noted: %s", err)
         return [self._say(Reply("storage.failed"), now, urgent=True)]
 
     def _answer_confirm(
@@ -540,8 +549,8 @@ class Dialogue:
         try:
             if not self._state.escalated(overdue.alarm.key):
                 self._commit_request(overdue.escalation(), now)
-        except StorageError:
-            _LOGGER.exception("could not commit the escalation of an unacknowledged alarm")
+        except StorageError as err:
+            _LOGGER.error("could not commit the escalation of an unacknowledged alarm: %s", err)
         return [say]
 
     # --- helpers --------------------------------------------------------------------

@@ -71,9 +71,19 @@ def parse_submission(obj: object) -> SubmittedRequest:
 
 def parse_heartbeat(obj: JSONObject) -> JSONObject:
     """A heartbeat body, checked: every field is optional."""
-    counts = ("outbox_backlog", "parked")
+    counts = ("outbox_backlog", "parked", "disk_free_mb")
     texts = ("last_error", "model", "version")
-    obj = {k: v for k, v in obj.items() if k in ("uptime_s", *counts, *texts)}
+    known = ("uptime_s", *counts, *texts, "problems", "disk_full")
+    obj = {k: v for k, v in obj.items() if k in known}
+    problems = obj.get("problems", [])
+    if (
+        not isinstance(problems, list)
+        or len(problems) > 20
+        or not all(isinstance(p, str) and len(p) <= 500 for p in problems)
+    ):
+        _invalid("problems must be a list of at most 20 strings of at most 500 characters")
+    if not isinstance(obj.get("disk_full", False), bool):
+        _invalid("disk_full must be true or false")
     uptime = obj.get("uptime_s", 0)
     if not isinstance(uptime, int | float) or isinstance(uptime, bool) or uptime < 0:
         _invalid("uptime_s must be a number of seconds")

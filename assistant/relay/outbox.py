@@ -11,17 +11,26 @@ emits ``OutboxRow`` values for the sender, most urgent first. A row's life::
 
 The idempotency key is made once, when the row is written, and sent on every attempt, so
 a retry after a lost answer is stored once by the platform.
+
+On a full disk (``assistant.storage.space``): a request other than an emergency is refused
+(``DiskFullError``) so that the room left stays for calls for help; an emergency that cannot
+be written gives up the space reserve and is written again; and one that still cannot be
+written is kept **in memory** and sent from there (``EmergencyNotStored`` tells the dialogue,
+which says so). Such a row has a negative id, is written to disk as soon as there is room,
+and is lost only if the process ends first.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from assistant.errors import DiskFullError, StorageError
 from assistant.storage.database import Database, dumps, transaction
 from assistant.values.records import Record
 
@@ -63,6 +72,20 @@ class OutboxRow:
         value = self.body.get("fields", {})
         return value if isinstance(value, dict) else {}
 
+    @property
+    def stored(self) -> bool:
+        """Whether the row is on disk (an emergency the full disk refused is not)."""
+        return self.id > 0
+
+
+class EmergencyNotStored(DiskFullError):
+    """The disk is full even without the reserve: the emergency is kept in memory and sent
+    from there (``row``), and the elder must be told it was not recorded."""
+
+    def __init__(self, message: str, row: OutboxRow) -> None:
+        super().__init__(message)
+        self.row = row
+
 
 _UNBLOCKED = (
     "NOT EXISTS (SELECT 1 FROM json_each(outbox.after_keys) AS a"
@@ -82,6 +105,9 @@ class Outbox:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._lock = threading.Lock()
+        self._unstored: list[OutboxRow] = []
+        """Emergencies the full disk refused, sent from memory (negative ids)."""
 
     def add(
         self,
@@ -94,26 +120,65 @@ class Outbox:
     ) -> OutboxRow:
         """Commit a new request (and its records) to disk; returns its row. It is not due
         while a request named in ``after`` is still pending (a cancellation waits for
-        what it cancels, so the platform never sees them the wrong way round)."""
-        key = str(uuid.uuid4())
+        what it cancels, so the platform never sees them the wrong way round). On a full
+        disk see the module's docstring."""
+        key, records = str(uuid.uuid4()), tuple(records)
+        text, waits = dumps(dict(body)), dumps(list(after))
+        if priority != EMERGENCY_PRIORITY:
+            self._room_for_ordinary_writes()
+            return self._insert(key, kind, priority, text, now, waits, records)
+        try:
+            return self._insert(key, kind, priority, text, now, waits, records)
+        except DiskFullError as first:
+            failure = first
+        if self._db.space.release():  # the room kept for this moment
+            try:
+                return self._insert(key, kind, priority, text, now, waits, records)
+            except DiskFullError as again:
+                failure = again
+        row = OutboxRow(0, key, kind, priority, dict(body), now, PENDING, 0, now, "", "",
+                        None, tuple(after))  # fmt: skip
+        with self._lock:
+            row = replace(row, id=-1 - len(self._unstored))
+            self._unstored.append(row)
+        raise EmergencyNotStored(str(failure), row) from failure
+
+    def _insert(
+        self, key: str, kind: str, priority: int, body: str, now: float, after: str,
+        records: tuple[Record, ...],
+    ) -> OutboxRow:  # fmt: skip
         with self._db.connect() as conn, transaction(conn):
             cur = conn.execute(
                 "INSERT INTO outbox (key, kind, priority, body, created_at, next_at, after_keys)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (key, kind, priority, dumps(dict(body)), now, now, dumps(list(after))),
+                (key, kind, priority, body, now, now, after),
             )
             _insert_records(conn, records, now, key)
             row = conn.execute("SELECT * FROM outbox WHERE id = ?", (cur.lastrowid,)).fetchone()
         return _row(row)
 
+    def _room_for_ordinary_writes(self) -> None:
+        if self._db.space.full():
+            raise DiskFullError(
+                f"{self._db.path}: the disk is full: only emergencies are recorded until "
+                "space is freed (`assistant doctor` says how)"
+            )
+
     def record(self, records: Iterable[Record], now: float) -> None:
-        """Commit local records that go with no request."""
+        """Commit local records that go with no request (refused on a full disk)."""
+        self._room_for_ordinary_writes()
         with self._db.connect() as conn, transaction(conn):
             _insert_records(conn, records, now, "")
 
     def next_due(self, now: float, lane: Lane = ALL) -> OutboxRow | None:
         """The most urgent pending row of ``lane`` whose time has come: emergencies first,
         and nothing else while an emergency is pending."""
+        if self._waiting_in_memory(lane):
+            self._store_unstored()  # on disk as soon as there is room
+            waiting = self._waiting_in_memory(lane)
+            if waiting:
+                due = [r for r in waiting if r.next_at <= now]
+                return min(due, key=lambda r: r.next_at) if due else None
         return self._one(
             "SELECT * FROM outbox WHERE state = ? AND next_at <= ? AND priority BETWEEN ? AND ?"
             f" AND {_UNBLOCKED} AND {_EMERGENCIES_FIRST} ORDER BY priority, next_at, id LIMIT 1",
@@ -122,6 +187,9 @@ class Outbox:
 
     def next_wakeup(self, lane: Lane = ALL) -> float | None:
         """When the earliest pending row of ``lane`` is due (None: nothing pending)."""
+        waiting = self._waiting_in_memory(lane)
+        if waiting:
+            return min(r.next_at for r in waiting)
         with self._db.connect() as conn:
             value = conn.execute(
                 "SELECT MIN(next_at) FROM outbox WHERE state = ? AND priority BETWEEN ? AND ?"
@@ -129,6 +197,35 @@ class Outbox:
                 (PENDING, *lane),
             ).fetchone()[0]
         return float(value) if value is not None else None
+
+    def _waiting_in_memory(self, lane: Lane) -> list[OutboxRow]:
+        """Unstored emergencies still to send; any lane waits for them (emergencies first),
+        only the emergencies' lane sends them."""
+        with self._lock:
+            pending = [r for r in self._unstored if r.state == PENDING]
+        if lane[0] != EMERGENCY_PRIORITY:
+            return [replace(r, next_at=float("inf")) for r in pending][:1] if pending else []
+        return pending
+
+    def _store_unstored(self) -> None:
+        """Write the emergencies kept in memory to disk, if there is room now."""
+        with self._lock:
+            rows = list(self._unstored)
+        for row in rows:
+            try:
+                with self._db.connect() as conn, transaction(conn):
+                    conn.execute(
+                        "INSERT OR IGNORE INTO outbox (key, kind, priority, body, created_at,"
+                        " state, attempts, next_at, last_error, platform_id, delivered_at,"
+                        " after_keys) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (row.key, row.kind, row.priority, dumps(row.body), row.created_at,
+                         row.state, row.attempts, row.next_at, row.last_error, row.platform_id,
+                         row.delivered_at, dumps(list(row.after_keys))),
+                    )  # fmt: skip
+            except StorageError:
+                return
+            with self._lock:
+                self._unstored = [r for r in self._unstored if r.key != row.key]
 
     def clamp_waits(self, now: float, longest_s: float, lane: Lane = ALL) -> int:
         """Bring forward rows waiting longer than ``longest_s`` from ``now``: after the
@@ -144,34 +241,36 @@ class Outbox:
 
     def get(self, key: str) -> OutboxRow | None:
         """The row with this idempotency key."""
-        return self._one("SELECT * FROM outbox WHERE key = ?", (key,))
+        with self._lock:
+            kept = [r for r in self._unstored if r.key == key]
+        return kept[0] if kept else self._one("SELECT * FROM outbox WHERE key = ?", (key,))
 
     def latest(self, kinds: Iterable[str], limit: int = 50) -> list[OutboxRow]:
         """The newest rows of these kinds, newest first (dropped rows left out)."""
         names = list(kinds)
         marks = ",".join("?" * len(names))
+        with self._lock:
+            kept = [r for r in reversed(self._unstored) if r.kind in names]
         with self._db.connect() as conn:
             rows = conn.execute(
                 f"SELECT * FROM outbox WHERE kind IN ({marks}) AND state != ?"
                 " ORDER BY id DESC LIMIT ?",
                 (*names, DROPPED, limit),
             ).fetchall()
-        return [_row(r) for r in rows]
+        return [*kept, *(_row(r) for r in rows)][:limit]
 
     def delivered(self, row: OutboxRow, platform_id: str, now: float) -> None:
         """The platform stored the request."""
-        self._update(
-            row, "state = ?, platform_id = ?, delivered_at = ?, attempts = attempts + 1,"
-            " last_error = ''", (DELIVERED, platform_id, now),
-        )  # fmt: skip
+        self._attempted(row, state=DELIVERED, platform_id=platform_id, delivered_at=now,
+                        last_error="")  # fmt: skip
 
     def retry_later(self, row: OutboxRow, error: str, next_at: float) -> None:
         """The attempt failed; try again at ``next_at``."""
-        self._update(row, "attempts = attempts + 1, last_error = ?, next_at = ?", (error, next_at))
+        self._attempted(row, last_error=error, next_at=next_at)
 
     def park(self, row: OutboxRow, reason: str) -> None:
         """The platform refused the request; keep it, with the reason, for a technician."""
-        self._update(row, "state = ?, attempts = attempts + 1, last_error = ?", (PARKED, reason))
+        self._attempted(row, state=PARKED, last_error=reason)
 
     def requeue(self, key: str, now: float) -> bool:
         """A technician sends a parked request again, or a waiting one now; False when no
@@ -244,9 +343,22 @@ class Outbox:
             row = conn.execute(sql, args).fetchone()
         return _row(row) if row is not None else None
 
-    def _update(self, row: OutboxRow, assignments: str, args: tuple[Any, ...]) -> None:
+    def _attempted(self, row: OutboxRow, **changes: Any) -> None:
+        """One more attempt at ``row``, with these columns changed (in memory for an
+        unstored emergency)."""
+        if not row.stored:
+            with self._lock:
+                self._unstored = [
+                    replace(r, attempts=r.attempts + 1, **changes) if r.key == row.key else r
+                    for r in self._unstored
+                ]
+            return
+        assignments = "".join(f"{name} = ?, " for name in changes)
         with self._db.connect() as conn, transaction(conn):
-            conn.execute(f"UPDATE outbox SET {assignments} WHERE id = ?", (*args, row.id))
+            conn.execute(
+                f"UPDATE outbox SET {assignments}attempts = attempts + 1 WHERE id = ?",
+                (*changes.values(), row.id),
+            )
 
 
 def _insert_records(

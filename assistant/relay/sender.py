@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from assistant.errors import StorageError
 from assistant.relay.outbox import ALL, EMERGENCY_PRIORITY, Lane, Outbox, OutboxRow
 from assistant.relay.platform import Accepted, PlatformClient, Refused
 
@@ -113,18 +114,22 @@ class Relay:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._purged_at = 0.0
+        self._unrecorded: dict[str, tuple[OutboxRow, str, float]] = {}
+        """Rows the platform stored that the full disk would not let us mark delivered."""
 
     def send_due(self) -> float | None:
         """Send every row that is due now; returns when the next one will be (or None)."""
         if self._client is None:
             return None
         emergency = self._lane[0] == EMERGENCY_PRIORITY
+        self._record_delivered()
         self._outbox.clamp_waits(self._clock(), self._backoff.bound(emergency), self._lane)
         while not self._stop.is_set():
             row = self._outbox.next_due(self._clock(), self._lane)
             if row is None:
                 break
             self._on_event(self.attempt(row))
+            self._record_delivered()  # the disk would not take it: wait, then again
         self._purge()
         return self._outbox.next_wakeup(self._lane)
 
@@ -134,8 +139,12 @@ class Relay:
         answer = self._client.submit(row.key, row.body)
         now = self._clock()
         if isinstance(answer, Accepted):
-            self._outbox.delivered(row, answer.platform_id, now)
             _LOGGER.info("delivered %s %s as %s", row.kind, row.key, answer.platform_id)
+            try:
+                self._outbox.delivered(row, answer.platform_id, now)
+            except StorageError as err:  # delivered all the same: the elder hears so
+                _LOGGER.warning("delivered, but not recorded as delivered yet: %s", err)
+                self._unrecorded[row.key] = (row, answer.platform_id, now)
             return Delivered(row, answer.platform_id, answer.replayed, answer.status)
         emergency = row.priority == EMERGENCY_PRIORITY
         if isinstance(answer, Refused) and not answer.retryable and not emergency:
@@ -146,6 +155,13 @@ class Relay:
         self._outbox.retry_later(row, str(answer), next_at)
         _LOGGER.info("retrying %s %s in %.1f s: %s", row.kind, row.key, next_at - now, answer)
         return Retrying(row, str(answer), next_at)
+
+    def _record_delivered(self) -> None:
+        """Mark delivered what the platform stored while the disk refused the mark (raises
+        ``StorageError`` while it still refuses, so nothing is sent twice meanwhile)."""
+        for key, (row, platform_id, at) in list(self._unrecorded.items()):
+            self._outbox.delivered(row, platform_id, at)
+            del self._unrecorded[key]
 
     def _wait(self, row: OutboxRow, answer: object) -> float:
         emergency = row.priority == EMERGENCY_PRIORITY
@@ -187,7 +203,10 @@ class Relay:
         while not self._stop.is_set():
             try:
                 wakeup = self.send_due()
-            except Exception:  # the sender must outlive a bad row or a full disk
+            except StorageError as err:  # a full disk: what can be sent was sent
+                _LOGGER.warning("the sender cannot use the database (%s); again in 5 s", err)
+                wakeup = self._clock() + 5
+            except Exception:  # the sender must outlive a bad row
                 _LOGGER.exception("the sender failed; trying again in 5 s")
                 wakeup = self._clock() + 5
             wait = 60.0 if wakeup is None else max(0.0, min(60.0, wakeup - self._clock()))

@@ -33,6 +33,7 @@ from assistant.reminders.schedule_file import load_schedule_file
 from assistant.service.runtime import RuntimeStatus, runtime_file
 from assistant.service.unit import UNIT_NAME, systemd_running
 from assistant.storage.database import Database
+from assistant.storage.space import MIB, Space
 from assistant.values.spans import span
 from assistant.wiring.model_choice import model_folder
 from audio.devices import find_device, sounddevice
@@ -292,10 +293,15 @@ def _clock(skew: float | None, refused: bool) -> Finding:
 
 
 def disk(ctx: Context) -> list[Finding]:
-    """Free space where the database and the logs are."""
-    folder = ctx.paths.home if ctx.paths.home.exists() else ctx.paths.home.parent
-    free_mb = shutil.disk_usage(folder).free // (1024 * 1024)
+    """Free space where the database and the logs are, and the emergency path's reserve."""
+    folder = ctx.paths.data_dir if ctx.paths.data_dir.exists() else ctx.paths.home
+    folder = folder if folder.exists() else folder.parent
+    report = Space(folder, ctx.settings.disk_reserve_mb * MIB).report()
+    free_mb = report.free_mb
     fix = "free space: `sudo apt-get clean`, `sudo journalctl --vacuum-size=50M`"
+    if report.full:
+        return [Finding("disk", FAIL, f"the disk is full ({free_mb} MB free): only "
+                        "emergencies are recorded, other requests are refused", fix)]  # fmt: skip
     if free_mb < DISK_FAIL_MB:
         return [Finding("disk", FAIL, f"only {free_mb} MB free: requests may not be kept", fix)]
     if free_mb < DISK_WARN_MB:

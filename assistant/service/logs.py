@@ -34,12 +34,19 @@ def log_file(logs_dir: Path) -> Path:
 
 
 class _PrivateRotatingFile(logging.handlers.RotatingFileHandler):
-    """A rotating file whose every file is created mode 0600."""
+    """A rotating file whose every file is created mode 0600; a line the disk has no room
+    for is left out (it went to stderr, that is journald, all the same), never a traceback."""
+
+    dropped = 0
 
     def _open(self):  # type: ignore[no-untyped-def]
         fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         os.close(fd)
         return super()._open()
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        del record
+        self.dropped += 1
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from typing import Any
 
 from assistant import __version__
 from assistant.config import Paths, Settings
+from assistant.errors import StorageError
 from assistant.relay.platform import client_for
 from assistant.service.heartbeat import Heartbeat
 from assistant.service.logs import LastProblem
@@ -85,14 +86,22 @@ class Supervisor:
 
     def health(self) -> dict[str, Any]:
         """What the heartbeat carries (``docs/platform-api.md``)."""
-        counts = self._assistant.outbox.counts()
+        disk = self._assistant.disk()
         problem = self._last_problem.last if self._last_problem else None
-        problems = self._problems()
+        problems = self._all_problems()
         last_error = problems[0] if problems else problem.message if problem else None
+        try:
+            counts = self._assistant.outbox.counts()
+        except StorageError:  # a full disk: the beat goes all the same, and says so
+            counts = {"pending": 0, "parked": 0}
         return {"uptime_s": round(self._clock() - self._status.started_at, 1),
                 "outbox_backlog": counts["pending"], "parked": counts["parked"],
                 "last_error": last_error, "model": self._status.model or None,
-                "version": __version__}  # fmt: skip
+                "version": __version__, "problems": list(problems),
+                "disk_free_mb": disk.free_mb, "disk_full": disk.full}  # fmt: skip
+
+    def _all_problems(self) -> tuple[str, ...]:
+        return (*self._problems(), *self._assistant.problems())
 
     def healthy(self) -> bool:
         """Every sender runs, and the heartbeat."""
@@ -156,7 +165,7 @@ class Supervisor:
     def _current(self) -> RuntimeStatus:
         problem = self._last_problem.last if self._last_problem else None
         return replace(
-            self._status, updated_at=self._clock(), problems=self._problems(),
+            self._status, updated_at=self._clock(), problems=self._all_problems(),
             last_error=problem.message if problem else "",
             last_error_at=problem.at if problem else None,
         )  # fmt: skip

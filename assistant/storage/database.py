@@ -2,7 +2,12 @@
 
 WAL journal and ``synchronous=FULL``: a commit is on disk when it returns, so a request or
 a dose confirmation survives a power cut or ``kill -9`` once the elder was told it was
-taken. Each thread opens its own connection (``Database.connect``).
+taken. Each thread opens its own connection (``Database.connect``). The journal mode is set
+once, when the file is made (it is kept in the file): a connection never changes it, so
+reading needs no write. On a full disk, opening (which in WAL mode needs the ``-shm``
+index) gives up the space reserve and tries again (``assistant.storage.space``); a write
+that fails on a full disk is a ``DiskFullError``. The running assistant holds one
+connection open for its whole life (``hold``), so the index stays while it runs.
 
 Tables: ``outbox`` (requests for the platform, see ``assistant.relay.outbox``), ``records``
 (health readings, medicine events: local history), ``cache`` (the last menu and request
@@ -14,6 +19,7 @@ of it: see ``assistant.reminders.firing``).
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sqlite3
@@ -23,7 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import StorageError
+from assistant.errors import DiskFullError, StorageError
+from assistant.storage.space import DEFAULT_RESERVE_BYTES, Space
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
@@ -89,42 +96,91 @@ class Database:
     """Where the local database lives; ``connect()`` gives a thread its connection."""
 
     path: Path
+    reserve_bytes: int = DEFAULT_RESERVE_BYTES
+    """The size of the space reserve kept beside the database."""
+
+    @property
+    def space(self) -> Space:
+        """The disk the database is on, and XiaoAn's reserve there."""
+        return Space(self.path.parent, self.reserve_bytes)
 
     def create(self) -> Database:
-        """Create the file (mode 0600) and the tables if they are missing."""
+        """Create the file (mode 0600, WAL journal) and the tables if they are missing."""
         try:
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
             os.chmod(self.path, 0o600)
             with self.connect() as conn:
+                if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    conn.execute("PRAGMA journal_mode=WAL")  # kept in the file from now on
                 conn.executescript(_SCHEMA)
                 _add_missing_columns(conn)
+        except StorageError:
+            raise
         except (OSError, sqlite3.Error) as err:
-            raise StorageError(
-                f"{self.path}: cannot create the database ({err}): check the disk and "
-                "that XIAOAN_HOME is writable"
-            ) from err
+            raise self._failure("cannot create the database", err) from err
         return self
+
+    def hold(self) -> sqlite3.Connection:
+        """A connection the caller keeps open (and closes): while one is open, the WAL
+        index stays on disk, so reading needs no new space."""
+        return self._open()
 
     @contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
-        """A connection in WAL mode with ``synchronous=FULL``; closed on exit."""
+        """A connection with ``synchronous=FULL``; closed on exit."""
+        conn = self._open()
         try:
-            conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
-        except sqlite3.Error as err:
-            raise StorageError(f"{self.path}: cannot open the database ({err})") from err
-        try:
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
             yield conn
         except sqlite3.Error as err:
-            raise StorageError(
-                f"{self.path}: cannot write the database ({err}): free disk space or "
-                "check the SD card"
-            ) from err
+            raise self._failure("cannot write the database", err) from err
         finally:
             conn.close()
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            return self._try_open()
+        except (OSError, sqlite3.Error) as err:
+            if not _for_want_of_space(err, self.space) or not self.space.release():
+                raise self._failure("cannot open the database", err) from err
+        try:  # the reserve made room: once more
+            return self._try_open()
+        except (OSError, sqlite3.Error) as err:
+            raise self._failure("cannot open the database", err) from err
+
+    def _try_open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA temp_store=MEMORY")  # sorting never needs a file
+            conn.execute("PRAGMA schema_version").fetchone()  # opens the file and its index
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _failure(self, what: str, err: BaseException) -> StorageError:
+        if _for_want_of_space(err, self.space):
+            return DiskFullError(
+                f"{self.path}: {what}: the disk is full ({err}): free space on the SD card "
+                "(old logs: `journalctl --vacuum-size=50M`); emergencies are still recorded"
+            )
+        return StorageError(
+            f"{self.path}: {what} ({err}): check the disk and that XIAOAN_HOME is writable"
+        )
+
+
+_SPACE_ERRORS = frozenset({"SQLITE_FULL", "SQLITE_IOERR_SHMSIZE", "SQLITE_IOERR_SHMMAP",
+                           "SQLITE_IOERR_WRITE", "SQLITE_IOERR_TRUNCATE"})  # fmt: skip
+
+
+def _for_want_of_space(err: BaseException, space: Space) -> bool:
+    """Whether a failure looks like a full disk (and not, say, a damaged file)."""
+    if isinstance(err, OSError) and err.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    name = getattr(err, "sqlite_errorname", "")
+    return name in _SPACE_ERRORS or space.free() < space.reserve_bytes
 
 
 _ADDED_COLUMNS = {"outbox": {"after_keys": "TEXT NOT NULL DEFAULT '[]'"}}

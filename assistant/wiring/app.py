@@ -8,9 +8,10 @@ truthfully: 已记录，正在联系).
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from assistant.config import Paths, Settings
 from assistant.dialogue.machine import Dialogue
@@ -23,6 +24,7 @@ from assistant.reminders.firing import Reminders
 from assistant.reminders.schedule_store import ScheduleStore
 from assistant.reminders.schedule_sync import ScheduleSync
 from assistant.storage.database import Database
+from assistant.storage.space import MIB, DiskReport
 from intents import IntentParser
 from skills.registry import SkillSet
 
@@ -40,8 +42,11 @@ class Assistant:
     state: DeviceState
     """What the device remembers (the speech volume among it)."""
     parser: IntentParser
+    db: Database
     schedule_sync: ScheduleSync | None = None
     """Fetches the platform's schedule (``schedule_source: platform``)."""
+    keeper: sqlite3.Connection | None = field(default=None, repr=False)
+    """A connection held open while XiaoAn runs, so reading never needs new disk space."""
 
     def start(self) -> None:
         """Start the senders (and the schedule's sync)."""
@@ -56,6 +61,21 @@ class Assistant:
             relay.stop()
         if self.schedule_sync is not None:
             self.schedule_sync.stop()
+        if self.keeper is not None:
+            self.keeper.close()
+            self.keeper = None
+
+    def disk(self) -> DiskReport:
+        """The disk now; the reserve is made again first when there is room for it."""
+        space = self.db.space
+        space.restore()
+        return space.report()
+
+    def problems(self) -> tuple[str, ...]:
+        """What keeps the device from working fully, each with its fix (status, doctor,
+        the heartbeat)."""
+        disk = self.disk().problem()
+        return (disk,) if disk else ()
 
 
 def build(
@@ -66,7 +86,9 @@ def build(
     parser: IntentParser | None = None,
 ) -> Assistant:
     """Everything XiaoAn needs, built from its settings; ``on_event`` hears the senders."""
-    db = Database(paths.database).create()
+    db = Database(paths.database, settings.disk_reserve_mb * MIB).create()
+    keeper = db.hold()
+    db.space.restore()
     outbox = Outbox(db)
     if not settings.platform_url:
         _LOGGER.warning("no platform configured: requests wait in the outbox")
@@ -101,4 +123,4 @@ def build(
     if settings.schedule_source == "platform":
         sync = ScheduleSync(client_for(settings, clock=clock), schedules,
                             settings.schedule_poll_s, clock)  # fmt: skip
-    return Assistant(dialogue, outbox, relays, reminders, state, parser, sync)
+    return Assistant(dialogue, outbox, relays, reminders, state, parser, db, sync, keeper)

@@ -1,0 +1,186 @@
+"""A full SD card never silences the emergency path (issue 15).
+
+Real processes on a real full disk: ``XIAOAN_HOME`` on a small tmpfs filled by a file
+until the kernel says "No space left on device", the reference platform in its own
+process on 127.0.0.1, the assistant fed utterances on stdin (``run --json``) or run as the
+service (``run --service``). The design is in docs/dialogue.md ("A full disk").
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.chaos import DEVICE_ID, PipeLines, admin, assistant_env, platform_process
+from tests.support.small_disk import fill, small_disk
+
+DELIVERY_S = 10.0
+"""An emergency reaches the platform this soon after the platform can be reached."""
+
+
+class Speaker:
+    """``assistant run --json`` with utterances on stdin; each reply as its JSON object."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "assistant", "run", "--json"], env=env,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        assert self.proc.stdout is not None
+        self._lines = PipeLines(self.proc.stdout)
+
+    def say(self, text: str) -> list[str]:
+        """Say ``text``; the keys of the replies (those that come within 20 s)."""
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(f"{text}\n".encode())
+        self.proc.stdin.flush()
+        first = self._lines.next(20.0)
+        assert first is not None, "no reply"
+        keys = [json.loads(first)["key"]]
+        while (more := self._lines.next(0.3)) is not None:
+            keys.append(json.loads(more)["key"])
+        return keys
+
+    def hears(self, timeout_s: float) -> str | None:
+        """The key of the next thing said unprompted (None: nothing within ``timeout_s``)."""
+        line = self._lines.next(timeout_s)
+        return json.loads(line)["key"] if line is not None else None
+
+    def stop(self) -> str:
+        """End the input; what the assistant wrote on stderr."""
+        assert self.proc.stdin is not None
+        assert self.proc.stderr is not None
+        self.proc.stdin.close()
+        self.proc.wait(30)
+        return self.proc.stderr.read().decode("utf-8", "replace")
+
+
+def stored(url: str, kind: str) -> list[dict[str, Any]]:
+    reply = admin(url, "GET", f"/v1/admin/requests?kind={kind}").json()
+    return list(reply["requests"])
+
+
+def arrives(url: str, kind: str, count: int, within_s: float = DELIVERY_S) -> float:
+    """Seconds until the platform holds ``count`` requests of ``kind`` (fails after
+    ``within_s``)."""
+    started = time.monotonic()
+    while time.monotonic() - started < within_s:
+        if len(stored(url, kind)) >= count:
+            return time.monotonic() - started
+        time.sleep(0.1)
+    raise AssertionError(f"{count} {kind} not on the platform within {within_s} s")
+
+
+@contextmanager
+def full_disk_home(tmp_path: Path, size_mb: int = 24) -> Iterator[Path]:
+    """A folder on a small disk of its own (the home goes below it)."""
+    with small_disk(tmp_path / "disk", size_mb) as disk:
+        yield disk
+
+
+def running_until_full(url: str, disk: Path, **settings: str) -> tuple[dict[str, str], Speaker]:
+    """An assistant with its home on ``disk``, which records one reading, and then the disk
+    fills."""
+    env = {**assistant_env(disk, url), "XIAOAN_DISK_RESERVE_MB": "4", **settings}
+    speaker = Speaker(env)
+    assert "health.recorded" in speaker.say("血压一百三八十")
+    fill(disk)
+    return env, speaker
+
+
+def test_a_running_assistant_on_a_disk_that_fills(tmp_path: Path) -> None:
+    with platform_process(tmp_path) as url, full_disk_home(tmp_path) as disk:
+        env, speaker = running_until_full(url, disk)
+        # an ordinary request is refused with the truth, and keeps the room for emergencies
+        assert speaker.say("血压一百二七十五") == ["storage.full"]
+        assert speaker.say("救命")[0] == "emergency.recorded"
+        arrives(url, "emergency", 1)
+        status = subprocess.run([sys.executable, "-m", "assistant", "status", "--json"],
+                                env=env, capture_output=True, text=True, check=False)  # fmt: skip
+        assert json.loads(status.stdout)["disk"]["full"] is True, status.stderr
+        doctor = subprocess.run([sys.executable, "-m", "assistant", "doctor", "--json"],
+                                env=env, capture_output=True, text=True, check=False)  # fmt: skip
+        checks = json.loads(doctor.stdout)["checks"]
+        assert any(c["part"] == "disk" and "disk is full" in c["detail"] for c in checks), doctor
+        errors = speaker.stop()
+    assert "Traceback" not in errors + status.stderr + doctor.stderr
+
+
+def test_no_room_at_all_the_emergency_is_sent_from_memory(tmp_path: Path) -> None:
+    with platform_process(tmp_path) as url, full_disk_home(tmp_path) as disk:
+        _, speaker = running_until_full(url, disk, XIAOAN_DISK_RESERVE_MB="1")
+        assert speaker.say("救命")[0] == "emergency.recorded"  # into the reserve's room
+        arrives(url, "emergency", 1)
+        fill(disk, "more")  # whatever filled the disk goes on: not even the reserve is left
+        assert speaker.say("着火了，救命")[0] == "emergency.not_stored"
+        arrives(url, "emergency", 2)
+        errors = speaker.stop()
+    assert "Traceback" not in errors
+
+
+def test_a_backlog_is_sent_by_a_service_started_on_a_full_disk(tmp_path: Path) -> None:
+    with platform_process(tmp_path) as url, full_disk_home(tmp_path) as disk:
+        env = assistant_env(disk, url)
+        env["XIAOAN_DISK_RESERVE_MB"] = "4"
+        admin(url, "PUT", "/v1/admin/faults", {"fail_rate": 1.0})  # the platform is down
+        speaker = Speaker(env)
+        assert speaker.say("救命")[0] == "emergency.recorded"
+        speaker.proc.kill()  # a power cut: the outbox holds the emergency
+        speaker.proc.wait(10)
+        fill(disk)
+        admin(url, "PUT", "/v1/admin/faults", {"fail_rate": 0.0})  # the platform is back
+        service = subprocess.Popen(
+            [sys.executable, "-m", "assistant", "run", "--service"],
+            env=dict(env, XIAOAN_HEARTBEAT_S="1", XIAOAN_MODEL_DIR=str(tmp_path / "no-model")),
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            seconds = arrives(url, "emergency", 1, within_s=DELIVERY_S + 5)  # start-up too
+            beat = _heartbeat_saying_full(url)
+        finally:
+            service.terminate()
+            errors = service.communicate(timeout=30)[1].decode("utf-8", "replace")
+        outbox = subprocess.run([sys.executable, "-m", "assistant", "outbox", "list"],
+                                env=env, capture_output=True, text=True, check=False)  # fmt: skip
+    assert seconds < DELIVERY_S + 5
+    assert beat["disk_full"] is True
+    assert any("disk is full" in p for p in beat["problems"])
+    assert outbox.returncode == 0, outbox.stderr
+    assert "Traceback" not in errors + outbox.stderr
+
+
+def test_an_alarm_nobody_acknowledged_is_said_on_a_full_disk(tmp_path: Path) -> None:
+    with platform_process(tmp_path) as url, full_disk_home(tmp_path) as disk:
+        admin(url, "PUT", "/v1/admin/faults", {"fail_rate": 1.0})  # nobody answers
+        _, speaker = running_until_full(url, disk, XIAOAN_EMERGENCY_ACK_TIMEOUT_S="2")
+        assert speaker.say("救命")[0] == "emergency.recorded"
+        assert speaker.hears(10.0) == "emergency.not_acknowledged"
+        admin(url, "PUT", "/v1/admin/faults", {"fail_rate": 0.0})
+        arrives(url, "emergency", 1)
+        arrives(url, "emergency_escalation", 1)  # committed into the reserve's room too
+        errors = speaker.stop()
+    assert "Traceback" not in errors
+
+
+def _heartbeat_saying_full(url: str) -> dict[str, Any]:
+    started = time.monotonic()
+    while time.monotonic() - started < 15:
+        try:
+            body = admin(url, "GET", f"/v1/admin/devices/{DEVICE_ID}/heartbeat").json()["body"]
+        except Exception:
+            body = {}
+        if body.get("disk_full"):
+            return dict(body)
+        time.sleep(0.2)
+    raise AssertionError("no heartbeat naming the full disk")
+
+
+pytestmark = pytest.mark.timeout(180)
