@@ -3,12 +3,18 @@
 Every path derives from one base directory, ``XIAOAN_HOME`` (default: the per-user data
 directory, e.g. ``~/.local/share/xiaoan``), never from the working directory. Settings are
 a frozen dataclass; a mistake names the file, the line and the fix.
+
+A mistake never keeps XiaoAn from starting (under systemd that would be a restart loop and
+a mute device): ``load_settings`` leaves a bad setting at its default and lists the mistake
+in ``Settings.problems``, which ``doctor``, ``status`` and the heartbeat show. Only
+``load_settings(strict=True)`` (``assistant config validate``) refuses the file.
 """
 
 from __future__ import annotations
 
 import difflib
 import io
+import logging
 import math
 import os
 import re
@@ -28,7 +34,9 @@ from ruamel.yaml.error import YAMLError
 
 from assistant.errors import ConfigError
 from assistant.storage import files
+from assistant.storage.yaml_limits import SETTINGS_BYTES, over_limits
 
+_LOGGER = logging.getLogger(__name__)
 LANGUAGES = ("zh", "en")
 _ENV_PREFIX = "XIAOAN_"
 
@@ -38,6 +46,17 @@ class Paths:
     """Where the assistant keeps its files, all below one base directory."""
 
     home: Path
+
+    def make_private(self) -> None:
+        """Create the home (mode 0700), or narrow an existing one of ours to 0700: it holds
+        health data, names and the device secret (PIPL)."""
+        try:
+            files.private_folder(self.home)
+            info = self.home.stat()
+            if info.st_mode & 0o077 and info.st_uid == os.getuid():
+                os.chmod(self.home, 0o700)
+        except OSError:
+            pass  # opening the database names the folder and the fix
 
     @property
     def config_file(self) -> Path:
@@ -186,6 +205,10 @@ class Settings:
 
     earcon: bool = True
     """Play a short tone when XiaoAn starts listening."""
+
+    problems: tuple[str, ...] = field(default=(), compare=False)
+    """Not a setting: the mistakes left aside when the settings were read (each names the
+    file or variable, the line and the fix; the setting kept its default)."""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -352,29 +375,63 @@ _SECRETS = frozenset({"device_secret"})
 from the environment or their own 0600 file."""
 
 
+def setting_names() -> list[str]:
+    """The names of the settings, in their order."""
+    return [f.name for f in fields(Settings) if f.name != "problems"]
+
+
 def default_home(env: Mapping[str, str]) -> Path:
     """``XIAOAN_HOME`` if set, else the per-user data directory."""
     if env.get("XIAOAN_HOME"):
-        return Path(env["XIAOAN_HOME"]).expanduser()
+        raw = env["XIAOAN_HOME"]
+        try:
+            return Path(raw).expanduser()
+        except RuntimeError as err:  # ~nosuchuser/x
+            raise ConfigError(
+                f"XIAOAN_HOME `{raw}`: {err}: write a full path, e.g. /var/lib/xiaoan"
+            ) from err
     return Path(platformdirs.user_data_dir("xiaoan", appauthor=False))
 
 
-def load_settings(env: Mapping[str, str] | None = None) -> tuple[Settings, Paths]:
-    """Read settings: defaults, then the site file, then ``XIAOAN_<NAME>`` variables."""
+def load_settings(
+    env: Mapping[str, str] | None = None, *, strict: bool = False
+) -> tuple[Settings, Paths]:
+    """Read settings: defaults, then the site file, then ``XIAOAN_<NAME>`` variables.
+
+    A mistake leaves that setting at its default (a file that cannot be read at all: every
+    setting) and is listed in ``Settings.problems``; with ``strict`` every mistake raises
+    ``ConfigError`` instead."""
     env = os.environ if env is None else env
     paths = Paths(default_home(env))
     values: dict[str, str] = {}
-    if paths.config_file.exists():
-        values.update(_read_file(paths.config_file))
-    for f in fields(Settings):
-        name = _ENV_PREFIX + f.name.upper()
-        if name in env:
-            values[f.name] = env[name]
-            _check(f.name, env[name], f"environment variable {name}")
+    problems: list[str] = []
+    if paths.config_file.exists() or paths.config_file.is_symlink():
+        try:
+            good, found = _read_file(paths.config_file)
+        except ConfigError as err:  # not readable, not YAML: all at their defaults
+            good, found = {}, [f"{err}; every setting of it is at its default"]
+        values.update(good)
+        problems += found
+    for name in setting_names():
+        variable = _ENV_PREFIX + name.upper()
+        if variable in env:
+            message = _CHECKS[name](env[variable]) if name in _CHECKS else None
+            if message:
+                problems.append(f"environment variable {variable}: `{env[variable]}` is not a "
+                                f"valid {name}: {message}; {name} is at its default")  # fmt: skip
+            else:
+                values[name] = env[variable]
     if "device_secret" not in values:
         secret_file = paths.home / values.get("device_secret_file", Settings.device_secret_file)
-        values["device_secret"] = read_secret(secret_file)
-    return Settings(**_typed(values)), paths
+        try:
+            values["device_secret"] = read_secret(secret_file)
+        except ConfigError as err:
+            problems.append(f"{err}; until then the device is not paired")
+    if strict and problems:
+        raise ConfigError("\n".join(problems))
+    for problem in problems:
+        _LOGGER.warning("%s", problem)
+    return Settings(**_typed(values), problems=tuple(problems)), paths
 
 
 def read_secret(path: Path) -> str:
@@ -389,7 +446,13 @@ def read_secret(path: Path) -> str:
         raise ConfigError(
             f"{path}: the device secret is readable by others: run `chmod 600 {path}`"
         )
-    value = path.read_text(encoding="utf-8").strip()
+    try:
+        value = files.read_small(path, 4096).decode("utf-8").strip()
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(
+            f"{path}: the device secret cannot be read ({err}): pair the device again "
+            "with `assistant register`"
+        ) from err
     message = _check_secret(value)
     if message:
         raise ConfigError(f"{path}: the device secret is not valid: {message}")
@@ -409,26 +472,50 @@ def _typed(values: Mapping[str, str]) -> dict[str, Any]:
     return out
 
 
-def _read_file(path: Path) -> dict[str, str]:
-    """Read and check the site settings file; every mistake is reported at once."""
+def _read_file(path: Path) -> tuple[dict[str, str], list[str]]:
+    """Read and check the site settings file: the good settings, and every mistake."""
+    return check_site_data(read_site_data(path), path)
+
+
+def read_site_data(path: Path) -> Any:
+    """The site settings file as ruamel's round-trip data, read within the limits (a pipe,
+    a device, a file over 16 KiB, deep nesting or an alias is a ``ConfigError``)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = files.read_small(path, SETTINGS_BYTES).decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f"{path}: cannot be read ({err}): fix its permissions") from err
-    return read_site_text(text, path)
+        raise ConfigError(f"{path}: cannot be read ({err}): fix it or remove it") from err
+    return _site_data(text, path)
 
 
 def read_site_text(text: str, path: Path) -> dict[str, str]:
-    """Check the text of a site settings file (``path`` names it in messages)."""
+    """Check the text of a site settings file (``path`` names it in messages); every
+    mistake at once raises ``ConfigError``."""
+    values, problems = check_site_data(_site_data(text, path), path)
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return values
+
+
+def _site_data(text: str, path: Path) -> Any:
+    over = over_limits(text, SETTINGS_BYTES)
+    if over is not None:
+        where = f"{path}, line {over.line}" if over.line else str(path)
+        raise ConfigError(f"{where}: {over.words()}")
     try:
-        data: Any = YAML(typ="rt").load(text)
-    except YAMLError as err:
+        return YAML(typ="rt").load(text)
+    except (YAMLError, RecursionError) as err:
         raise ConfigError(f"{path}: is not valid YAML: {err}") from err
+
+
+def check_site_data(data: Any, path: Path) -> tuple[dict[str, str], list[str]]:
+    """The good settings of a site settings file's data, and its mistakes (one line each,
+    naming the file, the line and the fix). Data that is not a mapping raises
+    ``ConfigError``: nothing of it can be used."""
     if data is None:
-        return {}
+        return {}, []
     if not isinstance(data, Mapping):
         raise ConfigError(f"{path}: must be a list of `name: value` lines")
-    known = [f.name for f in fields(Settings)]
+    known = setting_names()
     problems: list[str] = []
     values: dict[str, str] = {}
     for key, value in data.items():
@@ -444,18 +531,20 @@ def read_site_text(text: str, path: Path) -> dict[str, str]:
                 f"named by device_secret_file (mode 0600) or in XIAOAN_{key.upper()}"
             )
             continue
+        if isinstance(value, Mapping | list):
+            problems.append(f"{where}: {key} must be one value, not a list or a mapping")
+            continue
         message = _CHECKS[key](str(value)) if key in _CHECKS else None
         if message:
             problems.append(f"{where}: {key} `{value}` is not valid: {message}")
+            continue
         values[key] = str(value)
-    if problems:
-        raise ConfigError("\n".join(problems))
-    return values
+    return values, problems
 
 
 def check_setting(name: str, value: str) -> None:
     """A setting as ``assistant config set`` would write it; ``ConfigError`` says the fix."""
-    known = [f.name for f in fields(Settings)]
+    known = setting_names()
     if name not in known:
         close = difflib.get_close_matches(name, known, n=1)
         hint = f"did you mean `{close[0]}`?" if close else "`assistant config show` lists them"
@@ -502,7 +591,7 @@ def write_setting(key: str, value: str | None) -> Path:
     whole before it replaces the old one."""
     path = Paths(default_home(os.environ)).config_file
     yaml = YAML(typ="rt")
-    data: Any = yaml.load(path.read_text(encoding="utf-8")) if path.exists() else None
+    data: Any = read_site_data(path) if path.exists() or path.is_symlink() else None
     data = data if isinstance(data, CommentedMap) else CommentedMap()
     if value is None:
         data.pop(key, None)

@@ -21,7 +21,7 @@ import shutil
 import stat
 import zipfile
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -160,9 +160,29 @@ def _write(response: requests.Response, part: Path, offset: int, progress: Progr
         raise requests.ConnectionError(f"the connection ended at {done} of {total} bytes")
 
 
+MAX_MODEL_BYTES = 1 << 30
+"""The most a model may hold unpacked (the official small models hold 40–90 MB)."""
+MAX_RATIO = 20
+"""The most an archive may expand, in all (a Vosk model packs to about half its size)."""
+MAX_FILE_RATIO = 200
+"""The most one file of 1 MB or more may expand (a zip bomb is 1000 to one)."""
+KEEP_FREE_BYTES = 100 * 1024 * 1024
+"""Room left on the disk after a model is unpacked (the emergency path needs some)."""
+
+
 def unpack(source: Path, target: Path, entry: ModelEntry) -> None:
     """Write the model in ``source`` (a zip archive or a folder) into the empty ``target``;
-    for a pinned model, every name and size is checked first."""
+    for a pinned model, every name and size is checked first; for any model, the total
+    size, the expansion and the free space are checked before a byte is written."""
+    try:
+        mode = source.stat().st_mode
+    except OSError as err:
+        raise ModelError(f"{source}: there is no such file or folder ({err.strerror}): give "
+                         "the model's .zip") from err  # fmt: skip
+    if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
+        raise ModelError(
+            f"{source}: is not a file or a folder (a device or a pipe): give the model's .zip"
+        )
     if source.is_dir():
         _copy_folder(source, target, entry.files)
     elif zipfile.is_zipfile(source):
@@ -197,9 +217,10 @@ def _copy_folder(source: Path, target: Path, expected: Mapping[str, tuple[int, s
     root = _unwrap(source)
     sizes = _folder_files(root)
     _precheck(source, sizes, expected)
-    ensure_space(target, sum(sizes.values()))
+    _within_limits(source, sum(sizes.values()), target)
     for path in sizes:
-        with (root / path).open("rb") as stream:
+        descriptor = os.open(root / path, os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(descriptor, "rb") as stream:
             _store(stream, target / path)
 
 
@@ -212,12 +233,25 @@ def _unwrap(folder: Path) -> Path:
 
 
 def _folder_files(root: Path) -> dict[str, int]:
+    """The folder's regular files by relative path; a symbolic link (which could copy what
+    it points at, outside the folder) or a device or pipe is refused."""
     files: dict[str, int] = {}
-    for path in sorted(root.rglob("*")):
-        relative = path.relative_to(root)
-        if path.is_file() and not any(map(_junk, relative.parts)):
-            files[relative.as_posix()] = path.stat().st_size
-    return files
+    for folder, subfolders, names in os.walk(root, followlinks=False):
+        for name in sorted([*names, *subfolders]):
+            path = Path(folder) / name
+            relative = path.relative_to(root)
+            if any(map(_junk, relative.parts)):
+                continue
+            info = path.lstat()
+            if stat.S_ISLNK(info.st_mode):
+                raise ModelError(f"{root}: refused: `{relative}` is a symbolic link: copy "
+                                 "the model's own files, not links")  # fmt: skip
+            if stat.S_ISDIR(info.st_mode):
+                continue
+            if not stat.S_ISREG(info.st_mode):
+                raise ModelError(f"{root}: refused: `{relative}` is not a regular file")
+            files[relative.as_posix()] = info.st_size
+    return dict(sorted(files.items()))
 
 
 def _junk(name: str) -> bool:
@@ -229,7 +263,9 @@ def _unzip(archive: Path, target: Path, expected: Mapping[str, tuple[int, str]])
         with zipfile.ZipFile(archive) as zipped:
             members = _members(archive, zipped)
             _precheck(archive, {path: info.file_size for path, info in members.items()}, expected)
-            ensure_space(target, sum(info.file_size for info in members.values()))
+            if not expected:  # pinned: names and sizes are the manifest's, the sizes bound it
+                _not_a_bomb(archive, members.values())
+            _within_limits(archive, sum(info.file_size for info in members.values()), target)
             for path, info in members.items():
                 with zipped.open(info) as stream:
                     _store(stream, target / path)
@@ -238,6 +274,32 @@ def _unzip(archive: Path, target: Path, expected: Mapping[str, tuple[int, str]])
             f"{archive}: is not a complete, readable zip archive ({err}): download it again "
             "or copy it to the stick again"
         ) from err
+
+
+def _within_limits(source: Path, total: int, target: Path) -> None:
+    if total > MAX_MODEL_BYTES:
+        raise ModelError(
+            f"{source}: refused: it unpacks to {total / 1e6:.0f} MB, more than any speech "
+            f"model ({MAX_MODEL_BYTES / 1e6:.0f} MB): give the model's own .zip"
+        )
+    ensure_space(target, total)
+
+
+def _not_a_bomb(archive: Path, members: Iterable[zipfile.ZipInfo]) -> None:
+    """Refuse an archive that expands far more than a model does, before unpacking."""
+    infos = list(members)
+    total = sum(info.file_size for info in infos)
+    if total > MAX_RATIO * max(archive.stat().st_size, 1) and total > 1_000_000:
+        raise ModelError(f"{archive}: refused: it would expand {total / 1e6:.0f} MB from "
+                         f"{archive.stat().st_size / 1e6:.1f} MB, far more than a model "
+                         "does (a damaged or malicious archive)")  # fmt: skip
+    for info in infos:
+        if info.file_size >= 1_000_000 and info.file_size > MAX_FILE_RATIO * max(
+            info.compress_size, 1
+        ):
+            raise ModelError(f"{archive}: refused: `{info.filename}` would expand "
+                             f"{info.file_size // max(info.compress_size, 1)} to one "
+                             "(a damaged or malicious archive)")  # fmt: skip
 
 
 def _members(archive: Path, zipped: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
@@ -284,10 +346,12 @@ def _store(stream: IO[bytes], path: Path) -> None:
 
 
 def ensure_space(folder: Path, needed: int) -> None:
-    """Refuse before writing ``needed`` bytes into ``folder`` if the disk cannot hold them."""
+    """Refuse before writing ``needed`` bytes into ``folder`` if the disk cannot hold them
+    and still keep ``KEEP_FREE_BYTES`` free (the emergency path needs room)."""
     free = shutil.disk_usage(folder).free
-    if needed > free:
+    if needed + KEEP_FREE_BYTES > free:
         raise ModelError(
-            f"{folder}: the model needs {needed / 1e6:.0f} MB but only {free / 1e6:.0f} MB are "
-            "free: free some space (an old model: `assistant models remove LANG`)"
+            f"{folder}: the model needs {needed / 1e6:.0f} MB and {KEEP_FREE_BYTES / 1e6:.0f} MB "
+            f"must stay free, but only {free / 1e6:.0f} MB are free: free some space (an old "
+            "model: `assistant models remove LANG`)"
         )

@@ -279,6 +279,7 @@ def resolve_model(models_dir: Path, lang: str, override: str = "") -> Path:
         return folder
     folder = models_dir / lang
     _recover(models_dir, lang)
+    _tidy(models_dir, lang)
     if not folder.is_dir():
         raise ModelError(missing_message(lang, folder))
     check_model(folder, lang=lang)
@@ -317,6 +318,18 @@ def _locked(models_dir: Path, lang: str) -> Iterator[None]:
                 f"{models_dir}: wait for it to finish"
             ) from err
         yield
+
+
+def _tidy(models_dir: Path, lang: str) -> None:
+    """Remove what an install cut short left (a half-unpacked ``.install-*`` folder can be
+    hundreds of MB), unless an install is running now."""
+    stale = list(models_dir.glob(f".install-{lang}-*"))
+    if not stale:
+        return
+    with suppress(ModelError, OSError), _locked(models_dir, lang):
+        for folder in stale:
+            _discard(folder)
+        _LOGGER.warning("removed what a cut-short model install left in %s", models_dir)
 
 
 def _recover(models_dir: Path, lang: str) -> None:

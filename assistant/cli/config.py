@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -42,22 +42,22 @@ class Shown:
 
 def shown_settings(settings: Settings, paths: Paths, env: dict[str, str]) -> list[Shown]:
     """Every setting, masked where secret, with its source."""
-    from assistant.config import Settings
+    from assistant.config import setting_names
 
     lines = _file_lines(paths.config_file)
     out = []
-    for f in fields(Settings):
-        value = getattr(settings, f.name)
-        env_name = f"XIAOAN_{f.name.upper()}"
+    for name in setting_names():
+        value = getattr(settings, name)
+        env_name = f"XIAOAN_{name.upper()}"
         if env_name in env:
             source = "environment"
-        elif f.name in lines:
-            source = f"config.yaml:{lines[f.name]}"
-        elif f.name == "device_secret" and value:
+        elif name in lines:
+            source = f"config.yaml:{lines[name]}"
+        elif name == "device_secret" and value:
             source = str(paths.home / settings.device_secret_file)
         else:
             source = "default"
-        out.append(Shown(f.name, _masked(f.name, value), source))
+        out.append(Shown(name, _masked(name, value), source))
     return out
 
 
@@ -70,14 +70,17 @@ def _masked(name: str, value: object) -> str:
 
 
 def _file_lines(path: Path) -> dict[str, int]:
-    from ruamel.yaml import YAML
     from ruamel.yaml.comments import CommentedMap
 
-    from assistant.config import line_of
+    from assistant.config import line_of, read_site_data
+    from assistant.errors import ConfigError
 
     if not path.exists():
         return {}
-    data: Any = YAML(typ="rt").load(path.read_text(encoding="utf-8"))
+    try:
+        data: Any = read_site_data(path)
+    except ConfigError:
+        return {}
     if not isinstance(data, CommentedMap):
         return {}
     return {str(key): line_of(data, key) for key in data}
@@ -108,7 +111,7 @@ def validate(
     from assistant.config import load_settings
     from assistant.reminders.schedule_file import load_schedule_file
 
-    settings, paths = load_settings()
+    settings, paths = load_settings(strict=True)
     checked = [f"{paths.config_file}: good" if paths.config_file.exists()
                else f"{paths.config_file}: none (defaults in force)"]  # fmt: skip
     if settings.schedule_source == "file" and paths.schedule_file.exists():

@@ -166,10 +166,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         except Exception:
-            logger.exception("internal error on %s %s", self.command, urlsplit(self.path).path)
+            logger.exception("internal error on %s %s", _shown(self.command),
+                             _shown(urlsplit(self.path).path))  # fmt: skip
             reply = Reply(500, {"error": "internal", "message": "internal error, see the log"})
-        path = urlsplit(self.path).path
-        device = headers[HEADER_DEVICE][:64] or "-"  # as claimed: may be unauthenticated
+        path = _shown(urlsplit(self.path).path)
+        device = _shown(headers[HEADER_DEVICE][:64]) or "-"  # as claimed: may be unauthenticated
         elapsed_ms = (time.monotonic() - started) * 1000
         if reply.action == "send":
             self._send(reply)
@@ -179,7 +180,7 @@ class _Handler(BaseHTTPRequestHandler):
             if reply.action == "reset":
                 self._reset()
             log = f"{reply.action} (fault)"
-        logger.info("%s %s %s -> %s %.1f ms", device, self.command, path, log, elapsed_ms)
+        logger.info("%s %s %s -> %s %.1f ms", device, _shown(self.command), path, log, elapsed_ms)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _dispatch
 
@@ -243,7 +244,16 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         """``http.server``'s own log lines, at debug level."""
         if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("%s %s", self.address_string(), format % args)
+            logger.debug("%s %s", self.address_string(), _shown(format % args, 500))
+
+
+def _shown(text: str, most: int = 200) -> str:
+    """What a client sent, fit for the log: control characters (an escape sequence that
+    would move a technician's cursor or recolour the terminal, a line break that would forge
+    a log line) written as escapes, and at most ``most`` characters."""
+    cut = text[:most]
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in cut)  # fmt: skip
 
 
 class PlatformServer:
@@ -390,7 +400,8 @@ def main(
         db=args.db, host=args.host, port=args.port, admin_token=args.admin_token,
         devices=dict(args.device),
     )  # fmt: skip
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s",
+                        force=True)  # also under `assistant platform-server`  # fmt: skip
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
     try:

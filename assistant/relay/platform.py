@@ -10,7 +10,6 @@ sender's job (``assistant.relay.sender``), not this class's.
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Callable, Mapping
@@ -144,7 +143,7 @@ class PlatformClient:
     def _answer(self, response: requests.Response) -> Looked:
         try:
             data = response.json()
-        except (ValueError, json.JSONDecodeError):
+        except (ValueError, RecursionError):
             data = None
         if not isinstance(data, dict):
             if response.ok or response.status_code < 400:
@@ -208,7 +207,7 @@ def pair(url: str, code: str, timeout_s: float) -> dict[str, Any]:
         ) from err
     try:
         data = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         data = None
     if not isinstance(data, dict):
         raise AssistantError(

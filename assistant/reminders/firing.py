@@ -58,6 +58,10 @@ PLANNED_UNTIL = "reminders.planned_until"
 LAST_HEARD = "reminders.last_heard"
 
 
+_UNPLANNABLE = (OverflowError, ValueError, ArithmeticError)
+"""What planning a schedule the calendar cannot hold raises."""
+
+
 class Reminders:
     """The reminder schedule at work, over the ``occurrences`` table."""
 
@@ -79,6 +83,8 @@ class Reminders:
         """When the planner next has something to insert (None: never)."""
         self._next_row: float | None = 0.0
         """When an open row next needs attention (None: no open row)."""
+        self.problem = ""
+        """Why the reminders cannot be planned ("" when they can)."""
         self.reload()
         self._last_now = float("-inf")
         if resay:
@@ -95,9 +101,27 @@ class Reminders:
         return self._schedule.reminding
 
     def reload(self) -> None:
-        """Take up a new schedule or a changed set of voice reminders."""
+        """Take up a new schedule or a changed set of voice reminders; one that cannot be
+        planned (a date the calendar cannot hold) is set aside, and ``problem`` says so."""
         self._schedule = self._schedule_of()
         self._planner = Planner(self._schedule, self.voice_reminders(), self._tz)
+        self._next_plan = self._next_row = 0.0
+        self.problem = ""
+        try:
+            self._planner.next_after(self._local(self._clock()))
+        except _UNPLANNABLE as err:
+            self._set_aside(err)
+
+    def _set_aside(self, err: Exception) -> None:
+        """Run without the schedule and the voice reminders: they cannot be planned."""
+        self.problem = (
+            "the reminders cannot be planned (a date or repeat the calendar cannot hold): "
+            "no reminders until the schedule is installed again "
+            "(`assistant reminders validate FILE`, then `install`)"
+        )
+        _LOGGER.error("%s (%s)", self.problem, type(err).__name__)
+        self._schedule = Schedule()
+        self._planner = Planner(self._schedule, (), self._tz)
         self._next_plan = self._next_row = 0.0
 
     def next_wakeup(self) -> float | None:
@@ -132,7 +156,10 @@ class Reminders:
             self._next_plan = self._next_row = 0.0
         self._last_now = now
         if self._next_plan is not None and now >= self._next_plan:
-            self._plan(now)
+            try:
+                self._plan(now)
+            except _UNPLANNABLE as err:
+                self._set_aside(err)
         if self._next_row is None or now < self._next_row:
             return []
         with self._db.connect() as conn:

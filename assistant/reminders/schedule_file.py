@@ -50,6 +50,8 @@ from assistant.reminders.schedule_values import (
     parse_weekday,
     show,
 )
+from assistant.storage import files
+from assistant.storage.yaml_limits import MAX_DEPTH, SCHEDULE_BYTES, over_limits
 from assistant.values.messages import say
 from assistant.values.schedule import (
     CheckIn,
@@ -147,12 +149,20 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+MAX_MEDICINES = 50
+"""More medicines than anyone takes: a longer list is a mistake (or an attack)."""
+MAX_CONTACTS = 10
+
+
 class _MedicineIn(_In):
     """One entry of ``medicines``."""
 
     name: Annotated[_Name, AfterValidator(_unique)]
     times: Annotated[
-        list[_DueTime], BeforeValidator(_as_list), Field(min_length=1), AfterValidator(_once)
+        list[_DueTime],
+        BeforeValidator(_as_list),
+        Field(min_length=1, max_length=24),
+        AfterValidator(_once),
     ]
     dose: _Text40 = ""
     start: _Date | None = None
@@ -204,11 +214,11 @@ class _ScheduleIn(_In):
     """The whole file: every section is optional."""
 
     address_form: _Text40 = ""
-    medicines: list[_MedicineIn] | None = None
+    medicines: Annotated[list[_MedicineIn], Field(max_length=MAX_MEDICINES)] | None = None
     checkin: _CheckInIn | None = None
     inactivity: _InactivityIn | None = None
     quiet_hours: _QuietHoursIn | None = None
-    notify: list[_ContactIn] | None = None
+    notify: Annotated[list[_ContactIn], Field(max_length=MAX_CONTACTS)] | None = None
     reminding: _RemindingIn | None = None
 
 
@@ -371,13 +381,21 @@ def _read(path: Path, lang: str) -> Any:
     """The file's YAML as ruamel's round-trip data; each way it cannot be read is a problem."""
     line, why = 0, ""
     try:
-        raw, yaml = path.read_bytes(), YAML(typ="rt")
-        yaml.Constructor = _Constructor
-        return yaml.load(raw.decode("utf-8-sig"))
+        raw, yaml = files.read_small(path, SCHEDULE_BYTES), YAML(typ="rt")
+        text = raw.decode("utf-8-sig")
+        over = over_limits(text, SCHEDULE_BYTES)
+        if over is None:
+            yaml.Constructor = _Constructor
+            return yaml.load(text)
+        problem, line, why = f"yaml_{over.kind}", over.line, str(over.limit)
     except FileNotFoundError:
         problem = "no_file"
+    except files.NotAFile:
+        problem = "not_a_file"
     except OSError as err:
         problem, why = "cannot_read", str(err.strerror)
+    except RecursionError:
+        problem, why = "yaml_too_deep", str(MAX_DEPTH)
     except UnicodeDecodeError as err:
         problem, line = "not_utf8", raw.count(b"\n", 0, err.start) + 1
     except DuplicateKeyError as err:

@@ -24,7 +24,9 @@ from ruamel.yaml.error import YAMLError
 from assistant.errors import ScheduleError
 from assistant.reminders.firing import PLANNED_UNTIL
 from assistant.reminders.schedule_file import load_schedule_file, parse_schedule
+from assistant.storage import files
 from assistant.storage.database import Database, dumps, get_value, put_value, transaction
+from assistant.storage.yaml_limits import SCHEDULE_BYTES, over_limits
 from assistant.values.schedule import EMPTY, Schedule
 
 _LOGGER = logging.getLogger(__name__)
@@ -53,17 +55,19 @@ class ScheduleStore:
         self.file = file
         self.source = source
         self._cached: tuple[str, Schedule] | None = None
+        self.problem = ""
+        """Why the copy in force cannot be used ("" when it can, or there is none)."""
         self._seen: str | None = None
         self._looked_at: float | None = None
 
     def refresh(self, now: float) -> bool:
-        """At most once a second: take up a changed file, and say whether the schedule in
-        force changed since the last call (the file, or a platform copy the sync stored)."""
+        """At most once a second: say whether the schedule in force changed since the last
+        call (a file ``ScheduleFileWatch`` took up, or a platform copy the sync stored).
+        Cheap: it reads one value, never the family's file."""
         first = self._looked_at is None
         if self._looked_at is not None and 0.0 <= now - self._looked_at < 1.0:
             return False
         self._looked_at = now
-        self.refresh_file(now)
         raw = self._value(GOOD_COPY)
         changed = not first and raw != self._seen
         self._seen = raw
@@ -73,28 +77,43 @@ class ScheduleStore:
         """The schedule in force (``EMPTY`` when none was ever installed)."""
         raw = self._value(GOOD_COPY)
         if raw is None:
+            self.problem = ""
             return EMPTY
         if self._cached and self._cached[0] == raw:
             return self._cached[1]
-        stored = json.loads(raw)
         try:
+            stored = json.loads(raw)
             schedule = parse_schedule(stored["data"], f"the stored copy of {stored['where']}")
         except ScheduleError as err:  # a newer release reads an older copy more strictly
-            _LOGGER.error("the stored reminder schedule no longer passes the checks (%d "
-                          "mistake(s)): install it again", len(err.problems))  # fmt: skip
-            _LOGGER.debug("schedule mistakes: %s", err)
-            return EMPTY
+            return self._unusable(raw, f"{len(err.problems)} mistake(s)", err)
+        except (ValueError, TypeError, KeyError, RecursionError) as err:  # damaged
+            return self._unusable(raw, "damaged", err)
+        self.problem = ""
         self._cached = (raw, schedule)
         return schedule
 
+    def _unusable(self, raw: str, why: str, err: Exception) -> Schedule:
+        """The copy in force cannot be used: XiaoAn runs without it and says so."""
+        self.problem = (
+            f"the reminder schedule in force cannot be used ({why}): no reminders until "
+            "one is installed again (`assistant reminders install FILE`)"
+        )
+        _LOGGER.error("%s", self.problem)
+        _LOGGER.debug("schedule mistakes: %s", err)
+        self._cached = (raw, EMPTY)
+        return EMPTY
+
     def installed(self) -> Installed | None:
-        """Where the schedule in force came from (None: no schedule)."""
+        """Where the schedule in force came from (None: no schedule, or a damaged copy)."""
         raw = self._value(GOOD_COPY)
         if raw is None:
             return None
-        stored = json.loads(raw)
-        return Installed(stored["origin"], int(stored["version"]), float(stored["installed_at"]),
-                         str(stored["where"]))  # fmt: skip
+        try:
+            stored = json.loads(raw)
+            return Installed(str(stored["origin"]), int(stored["version"]),
+                             float(stored["installed_at"]), str(stored["where"]))  # fmt: skip
+        except (ValueError, TypeError, KeyError, RecursionError):
+            return None
 
     def refresh_file(self, now: float) -> bool:
         """Take up the family's file if it changed since last seen and is good; True when
@@ -189,9 +208,12 @@ def _private(path: Path, mode: int) -> None:
 def _plain(path: Path) -> Any:
     """The file's data as JSON values (dates as ISO text), to be checked again on reading."""
     try:
-        data = YAML(typ="safe").load(path.read_text(encoding="utf-8-sig"))
+        text = files.read_small(path, SCHEDULE_BYTES).decode("utf-8-sig")
+        if over_limits(text, SCHEDULE_BYTES) is not None:
+            raise ValueError("over the limits of a schedule file")
+        data = YAML(typ="safe").load(text)
         return json.loads(json.dumps(data, default=_iso))
-    except (OSError, UnicodeDecodeError, YAMLError, ValueError, TypeError) as err:
+    except (OSError, UnicodeDecodeError, YAMLError, ValueError, TypeError, RecursionError) as err:
         # it passed the checks just before: changed in between, or a value YAML reads oddly
         raise ScheduleError([f"{path}: cannot be read again ({err}): save it again"]) from err
 

@@ -30,6 +30,7 @@ from assistant.config import Paths, Settings, default_home, load_settings
 from assistant.errors import AssistantError, ConfigError
 from assistant.relay.outbox import Outbox
 from assistant.reminders.schedule_file import load_schedule_file
+from assistant.reminders.schedule_store import ScheduleStore
 from assistant.service.runtime import RuntimeStatus, runtime_file
 from assistant.service.unit import UNIT_NAME, systemd_running
 from assistant.storage.database import Database
@@ -82,9 +83,10 @@ def context() -> Context:
     """The device's settings, or the defaults and the mistake when they cannot be read."""
     try:
         settings, paths = load_settings()
-        return Context(settings, paths)
-    except ConfigError as err:
-        return Context(Settings(), Paths(default_home(os.environ)), str(err))
+    except ConfigError as err:  # XIAOAN_HOME itself cannot be used
+        home = Path(os.environ.get("XIAOAN_HOME", "") or default_home({}))
+        return Context(Settings(), Paths(home), str(err))
+    return Context(settings, paths, "\n".join(settings.problems))
 
 
 # -- the checks --------------------------------------------------------------------------
@@ -147,14 +149,21 @@ def _unloadable(module: str) -> str:
 def configuration(ctx: Context) -> list[Finding]:
     """config.yaml and the environment."""
     if ctx.config_error:
-        fix = "correct what is named (`sudoedit` the file; `chmod 600` a secret file)"
+        fix = (
+            "correct what is named (`sudoedit` the file; `chmod 600` a secret file), then "
+            "`assistant config validate`; until then those settings are at their defaults"
+        )
         return [Finding("configuration", FAIL, ctx.config_error, fix)]
     where = ctx.paths.config_file if ctx.paths.config_file.exists() else "defaults only"
     return [Finding("configuration", OK, f"{where}, language {ctx.settings.lang}")]
 
 
 def schedule(ctx: Context) -> list[Finding]:
-    """The family's reminder schedule."""
+    """The family's reminder schedule, and the copy in force."""
+    in_force = _copy_in_force(ctx)
+    if in_force:
+        fix = "install the schedule again: `assistant reminders install FILE`"
+        return [Finding("schedule", FAIL, in_force, fix)]
     if ctx.settings.schedule_source == "platform":
         return [Finding("schedule", OK, "from the platform (schedule_source: platform)")]
     path = ctx.paths.schedule_file
@@ -168,6 +177,19 @@ def schedule(ctx: Context) -> list[Finding]:
         fix = "correct the lines named; until then the last good schedule is used"
         return [Finding("schedule", FAIL, str(err), fix)]
     return [Finding("schedule", OK, f"{path}: {len(loaded.medicines)} medicines")]
+
+
+def _copy_in_force(ctx: Context) -> str:
+    """Why the stored copy in force cannot be used ("" when it can, or there is none)."""
+    if not ctx.paths.database.exists():
+        return ""
+    try:
+        store = ScheduleStore(Database(ctx.paths.database), ctx.paths.schedule_file,
+                              ctx.settings.schedule_source)  # fmt: skip
+        store.current()
+    except AssistantError:
+        return ""  # the database itself: the outbox check says so
+    return store.problem
 
 
 def microphone(ctx: Context) -> list[Finding]:

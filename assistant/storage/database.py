@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import DiskFullError, StorageError
+from assistant.storage import files
 from assistant.storage.space import DEFAULT_RESERVE_BYTES, Space
 
 _SCHEMA = """
@@ -107,7 +108,7 @@ class Database:
     def create(self) -> Database:
         """Create the file (mode 0600, WAL journal) and the tables if they are missing."""
         try:
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            files.private_folder(self.path.parent)
             os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
             os.chmod(self.path, 0o600)
             with self.connect() as conn:

@@ -22,7 +22,7 @@ from assistant.relay.platform import client_for
 from assistant.relay.sender import Backoff, Relay, RelayEvent, Retrying
 from assistant.reminders.firing import Reminders
 from assistant.reminders.schedule_store import ScheduleStore
-from assistant.reminders.schedule_sync import ScheduleSync
+from assistant.reminders.schedule_sync import ScheduleFileWatch, ScheduleSync
 from assistant.storage.database import Database
 from assistant.storage.space import MIB, DiskReport
 from intents import IntentParser
@@ -43,7 +43,10 @@ class Assistant:
     """What the device remembers (the speech volume among it)."""
     parser: IntentParser
     db: Database
-    schedule_sync: ScheduleSync | None = None
+    schedules: ScheduleStore
+    settings_problems: tuple[str, ...] = ()
+    """Mistakes in the settings, left at their defaults (``Settings.problems``)."""
+    schedule_sync: ScheduleSync | ScheduleFileWatch | None = None
     """Fetches the platform's schedule (``schedule_source: platform``)."""
     keeper: sqlite3.Connection | None = field(default=None, repr=False)
     """A connection held open while XiaoAn runs, so reading never needs new disk space."""
@@ -75,7 +78,8 @@ class Assistant:
         """What keeps the device from working fully, each with its fix (status, doctor,
         the heartbeat)."""
         disk = self.disk().problem()
-        return (disk,) if disk else ()
+        found = (*self.settings_problems, self.schedules.problem, self.reminders.problem, disk)
+        return tuple(problem for problem in found if problem)
 
 
 def build(
@@ -86,6 +90,7 @@ def build(
     parser: IntentParser | None = None,
 ) -> Assistant:
     """Everything XiaoAn needs, built from its settings; ``on_event`` hears the senders."""
+    paths.make_private()
     db = Database(paths.database, settings.disk_reserve_mb * MIB).create()
     keeper = db.hold()
     db.space.restore()
@@ -105,6 +110,8 @@ def build(
         for lane in (EMERGENCY_LANE, OTHER_LANE)
     )  # fmt: skip
     schedules = ScheduleStore(db, paths.schedule_file, settings.schedule_source)
+    if settings.schedule_source == "file":
+        schedules.refresh_file(clock())  # at start, before anyone speaks; then in a thread
     schedules.refresh(clock())
     reminders = Reminders(db, clock, settings.tz, schedules.current)
     state = DeviceState(db, outbox, clock, settings.tz, reminders)
@@ -119,8 +126,11 @@ def build(
 
     dialogue = Dialogue(settings, parser, skills, outbox, state, lookups, clock, reminders,
                         schedules, wake_senders)  # fmt: skip
-    sync = None
+    sync: ScheduleSync | ScheduleFileWatch
     if settings.schedule_source == "platform":
         sync = ScheduleSync(client_for(settings, clock=clock), schedules,
                             settings.schedule_poll_s, clock)  # fmt: skip
-    return Assistant(dialogue, outbox, relays, reminders, state, parser, db, sync, keeper)
+    else:  # the family's file, read off the dialogue's thread however large it is
+        sync = ScheduleFileWatch(schedules, clock)
+    return Assistant(dialogue, outbox, relays, reminders, state, parser, db, schedules,
+                     settings.problems, sync, keeper)  # fmt: skip

@@ -89,10 +89,16 @@ def test_bad_now_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_bad_config_file_names_file_line_and_fix(tmp_path: Path) -> None:
+    """A mistake never stops a command (issue 15): it is named, with its line and fix, and
+    that setting keeps its default; `config validate` refuses the file."""
     (tmp_path / "config.yaml").write_text("lang: zh\ntimezon: x\nlog_level: LOUD\n")
     done = run("parse", "x", home=tmp_path)
-    assert done.returncode == 2
+    assert done.returncode == 0
     message = done.stderr.decode()
+    assert "config.yaml, line 2" in message
+    refused = run("config", "validate", home=tmp_path)
+    assert refused.returncode == 2
+    message = refused.stderr.decode()
     assert "config.yaml, line 2" in message
     assert "did you mean `timezone`" in message
     assert "config.yaml, line 3" in message

@@ -90,7 +90,7 @@ def test_the_dialogue_takes_up_the_platform_schedule(tmp_path: Path) -> None:
         h.admin.put_schedule(DEVICE_ID, PLATFORM_GOOD)
         assert h.wait(1) == []
         sync = h.assistant.schedule_sync
-        assert sync is not None
+        assert isinstance(sync, ScheduleSync)
         assert sync.fetch()
         assert h.wait(2) == []
         says = h.wait(57)

@@ -183,7 +183,7 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 def test_a_folder_is_not_a_file(tmp_path: Path) -> None:
-    with pytest.raises(ScheduleError, match="cannot be read"):
+    with pytest.raises(ScheduleError, match="not a file"):
         load_schedule_file(tmp_path)
 
 

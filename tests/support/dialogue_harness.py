@@ -40,6 +40,7 @@ from ruamel.yaml import YAML
 from assistant.config import Paths, Settings
 from assistant.dialogue.machine import Say
 from assistant.relay.sender import RelayEvent
+from assistant.reminders.schedule_sync import ScheduleFileWatch
 from assistant.wiring.app import Assistant, build
 from tests.conftest import parser_for
 from tests.support.paths import DIALOGUES
@@ -72,9 +73,16 @@ class Harness:
         return self.assistant.dialogue.hear(text)
 
     def wait(self, seconds: float) -> list[Say]:
-        """Time passes."""
+        """Time passes (and the file watch's thread has a look, as it would)."""
         self.clock.advance(seconds)
+        self.look_at_schedule_file()
         return self.assistant.dialogue.tick()
+
+    def look_at_schedule_file(self) -> None:
+        """What ``ScheduleFileWatch``'s thread does once a second, done now."""
+        watch = self.assistant.schedule_sync
+        if isinstance(watch, ScheduleFileWatch):
+            watch.look()
 
     def send(self) -> list[Say]:
         """Run the senders once; what the dialogue says about their events."""

@@ -28,7 +28,7 @@ def test_environment_overrides_the_file(tmp_path: Path) -> None:
 def test_every_mistake_is_reported_at_once(tmp_path: Path) -> None:
     (tmp_path / "config.yaml").write_text("lang: fr\n\nlog_levle: INFO\n")
     with pytest.raises(ConfigError) as caught:
-        load_settings({"XIAOAN_HOME": str(tmp_path)})
+        load_settings({"XIAOAN_HOME": str(tmp_path)}, strict=True)
     message = str(caught.value)
     assert "line 1" in message
     assert "write one of: zh, en" in message
@@ -38,13 +38,13 @@ def test_every_mistake_is_reported_at_once(tmp_path: Path) -> None:
 
 def test_bad_environment_variable(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="XIAOAN_TIMEZONE"):
-        load_settings({"XIAOAN_HOME": str(tmp_path), "XIAOAN_TIMEZONE": "Nowhere"})
+        load_settings({"XIAOAN_HOME": str(tmp_path), "XIAOAN_TIMEZONE": "Nowhere"}, strict=True)
 
 
 def test_file_that_is_not_yaml(tmp_path: Path) -> None:
     (tmp_path / "config.yaml").write_text("lang: [zh\n")
     with pytest.raises(ConfigError, match="not valid YAML"):
-        load_settings({"XIAOAN_HOME": str(tmp_path)})
+        load_settings({"XIAOAN_HOME": str(tmp_path)}, strict=True)
 
 
 @pytest.mark.parametrize(
@@ -71,7 +71,7 @@ def test_file_that_is_not_yaml(tmp_path: Path) -> None:
 )
 def test_platform_settings_are_checked(tmp_path: Path, name: str, value: str, fix: str) -> None:
     with pytest.raises(ConfigError, match=name) as caught:
-        load_settings({"XIAOAN_HOME": str(tmp_path), name: value})
+        load_settings({"XIAOAN_HOME": str(tmp_path), name: value}, strict=True)
     assert fix in str(caught.value)
 
 
@@ -85,3 +85,44 @@ def test_typed_settings_and_the_secret_file(tmp_path: Path) -> None:
     assert settings.retention_days == 7
     assert settings.device_secret == "ab" * 16
     assert "ab" * 16 not in repr(settings)
+
+
+def test_a_mistake_leaves_its_setting_at_the_default_and_is_listed(tmp_path: Path) -> None:
+    """A typo never keeps XiaoAn from starting (issue 15): the rest is in force."""
+    (tmp_path / "config.yaml").write_text(
+        "speach_rate: 120\nlang: en\nrequest_timeout_s: .inf\n", encoding="utf-8"
+    )
+    settings, _ = load_settings({"XIAOAN_HOME": str(tmp_path), "XIAOAN_SPEECH_RATE": "9"})
+    assert settings.lang == "en"
+    assert settings.request_timeout_s == Settings().request_timeout_s
+    assert settings.speech_rate == Settings().speech_rate
+    assert len(settings.problems) == 3
+    assert "line 1" in settings.problems[0]
+    assert "did you mean `speech_rate`" in settings.problems[0]
+    assert "XIAOAN_SPEECH_RATE" in settings.problems[2]
+
+
+def test_a_file_that_cannot_be_used_at_all_leaves_every_default(tmp_path: Path) -> None:
+    (tmp_path / "config.yaml").write_text("a: &x [1]\nb: *x\n", encoding="utf-8")
+    settings, _ = load_settings({"XIAOAN_HOME": str(tmp_path)})
+    assert settings == Settings()
+    assert "alias" in settings.problems[0]
+    assert "every setting of it is at its default" in settings.problems[0]
+
+
+def test_the_home_is_made_and_kept_private(tmp_path: Path) -> None:
+    from assistant.config import Paths
+    from assistant.storage.database import Database
+
+    home = tmp_path / "new" / "home"
+    Database(home / "data" / "xiaoan.db").create()
+    assert oct(home.stat().st_mode & 0o777) == "0o700"
+    assert oct((tmp_path / "new").stat().st_mode & 0o777) == "0o700"
+    home.chmod(0o755)
+    Paths(home).make_private()
+    assert oct(home.stat().st_mode & 0o777) == "0o700"
+
+
+def test_a_home_under_a_user_that_does_not_exist_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="XIAOAN_HOME `~nosuchuser/x`"):
+        load_settings({"XIAOAN_HOME": "~nosuchuser/x"})

@@ -338,3 +338,54 @@ def test_an_install_cut_short_between_the_renames_is_undone(installed: ModelStor
     os.rename(models / "ko", models / ".old-ko")
     assert resolve_model(models, "ko") == models / "ko"
     assert installed.verify("ko").ok
+
+
+def test_a_zip_bomb_is_refused_before_a_byte_is_written(tmp_path: Path, source: Path) -> None:
+    """0.4 MB that would expand to 400 MB (issue 15): refused on its headers."""
+    archive = zip_folder(source, tmp_path / "model.zip")
+    with (
+        zipfile.ZipFile(archive, "a", zipfile.ZIP_DEFLATED, compresslevel=9) as out,
+        out.open("graph/padding.bin", "w", force_zip64=True) as padding,
+    ):
+        block = b"\0" * (1 << 20)
+        for _ in range(400):
+            padding.write(block)
+    assert archive.stat().st_size < 1_000_000
+    store = synthetic_store(tmp_path / "models", pinned=False)
+    with pytest.raises(ModelError, match="malicious"):
+        store.install_from("ko", archive)
+    assert leftovers(tmp_path / "models") == []
+
+
+def test_a_folder_with_a_symbolic_link_is_refused(tmp_path: Path, source: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("private", encoding="utf-8")
+    (source / "graph" / "words.txt").unlink(missing_ok=True)
+    (source / "graph" / "link.txt").symlink_to(secret)
+    store = synthetic_store(tmp_path / "models", pinned=False)
+    with pytest.raises(ModelError, match="symbolic link"):
+        store.install_from("ko", source)
+    assert leftovers(tmp_path / "models") == []
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/null"])
+def test_a_device_is_refused_at_once(tmp_path: Path, device: str) -> None:
+    with pytest.raises(ModelError, match="not a file or a folder"):
+        synthetic_store(tmp_path / "models").install_from("ko", Path(device))
+
+
+def test_a_pipe_is_refused_at_once(tmp_path: Path) -> None:
+    pipe = tmp_path / "model.zip"
+    os.mkfifo(pipe)
+    with pytest.raises(ModelError, match="not a file or a folder"):
+        synthetic_store(tmp_path / "models").install_from("ko", pipe)
+
+
+def test_what_a_cut_install_left_is_removed_on_the_next_start(tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    left = models / ".install-ko-abc123"
+    (left / "graph").mkdir(parents=True)
+    (left / "graph" / "HCLr.fst").write_bytes(b"half")
+    with pytest.raises(ModelError, match="no speech model"):
+        resolve_model(models, "ko")
+    assert not left.exists()
