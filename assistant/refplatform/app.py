@@ -33,8 +33,10 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from assistant.refplatform.checks import (
     DEVICE_ID,
     KINDS,
+    MAX_SCHEDULE_DEPTH,
     InvalidRequest,
     _only,
+    depth_of,
     parse_date,
     parse_heartbeat,
     parse_meals,
@@ -488,7 +490,10 @@ class PlatformApp:
     def _put_schedule(self, call: Call) -> Reply:
         if not DEVICE_ID.fullmatch(call.params[0]):
             _invalid("device id must be 1-64 of A-Z a-z 0-9 . _ -")
-        version = self._store.put_schedule(call.params[0], call.json_object())
+        schedule = call.json_object()
+        if depth_of(schedule) > MAX_SCHEDULE_DEPTH:
+            _invalid(f"the schedule is nested more than {MAX_SCHEDULE_DEPTH} deep")
+        version = self._store.put_schedule(call.params[0], schedule)
         logger.info("schedule of %s is now version %d", call.params[0], version)
         return Reply(204)
 

@@ -174,3 +174,20 @@ def _is_aware_datetime(text: str) -> bool:
         return datetime.fromisoformat(text).tzinfo is not None
     except ValueError:
         return False
+
+
+MAX_SCHEDULE_DEPTH = 16
+"""A schedule nests 4 deep; the device refuses more than 16 (its YAML limit)."""
+
+
+def depth_of(value: object, most: int = 64) -> int:
+    """How deep lists and objects nest in ``value`` (counted without recursion; stops
+    counting past ``most``)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list) and depth <= most:
+            deepest = max(deepest, depth)
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return deepest

@@ -502,6 +502,11 @@ def test_schedule(device: DeviceClient, admin: AdminClient) -> None:
     got = device.get("/v1/schedule").json()
     assert (got["version"], got["schedule"]) == (2, schedule)
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", got["updated_at"])
+    deep: dict[str, Any] = {"medicines": []}
+    for _ in range(40):
+        deep = {"x": [deep]}
+    with pytest.raises(requests.HTTPError, match="400"):  # nested past the device's limit
+        admin.put_schedule(DEVICE_ID, deep)
 
 
 def test_heartbeat(device: DeviceClient, platform: PlatformServer, clock: FakeClock) -> None:
