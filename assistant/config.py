@@ -19,6 +19,7 @@ import math
 import os
 import re
 import stat
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime
@@ -385,11 +386,17 @@ def default_home(env: Mapping[str, str]) -> Path:
     if env.get("XIAOAN_HOME"):
         raw = env["XIAOAN_HOME"]
         try:
-            return Path(raw).expanduser()
+            home = Path(raw).expanduser()
         except RuntimeError as err:  # ~nosuchuser/x
             raise ConfigError(
                 f"XIAOAN_HOME `{raw}`: {err}: write a full path, e.g. /var/lib/xiaoan"
             ) from err
+        if len(str(home)) > 1024 or any(len(part.encode()) > 255 for part in home.parts):
+            raise ConfigError(
+                f"XIAOAN_HOME is {len(raw)} characters long: no folder can have that name: "
+                "write a short full path, e.g. /var/lib/xiaoan"
+            )
+        return home
     return Path(platformdirs.user_data_dir("xiaoan", appauthor=False))
 
 
@@ -415,7 +422,7 @@ def load_settings(
     for name in setting_names():
         variable = _ENV_PREFIX + name.upper()
         if variable in env:
-            message = _CHECKS[name](env[variable]) if name in _CHECKS else None
+            message = _problem(name, env[variable])
             if message:
                 problems.append(f"environment variable {variable}: `{env[variable]}` is not a "
                                 f"valid {name}: {message}; {name} is at its default")  # fmt: skip
@@ -534,7 +541,7 @@ def check_site_data(data: Any, path: Path) -> tuple[dict[str, str], list[str]]:
         if isinstance(value, Mapping | list):
             problems.append(f"{where}: {key} must be one value, not a list or a mapping")
             continue
-        message = _CHECKS[key](str(value)) if key in _CHECKS else None
+        message = _problem(key, str(value))
         if message:
             problems.append(f"{where}: {key} `{value}` is not valid: {message}")
             continue
@@ -569,19 +576,44 @@ def line_of(data: Any, key: object) -> int:
         return 0
 
 
-def parse_moment(value: str, tz: ZoneInfo, option: str = "--now") -> datetime:
-    """An ISO 8601 time given on the command line; without an offset, in ``tz``."""
+RUNNING_YEARS = (2000, 2100)
+"""Where a running clock may start (the schedule's dates are checked in the same range)."""
+
+
+def parse_moment(value: str, tz: ZoneInfo, option: str = "--now", running: bool = True) -> datetime:
+    """An ISO 8601 time given on the command line; without an offset, in ``tz``. A clock
+    that runs (``running``: reminders, requests) must start within ``RUNNING_YEARS``; the
+    moment one utterance is understood at (``assistant parse``) may be any."""
     try:
         moment = datetime.fromisoformat(value)
     except ValueError as err:
         raise ConfigError(
             f"{option} `{value}` is not an ISO 8601 time: write e.g. 2026-11-22T10:00:00+08:00"
         ) from err
-    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=tz)
+    if running and not RUNNING_YEARS[0] <= moment.year <= RUNNING_YEARS[1]:
+        raise ConfigError(
+            f"{option} `{value}`: a clock that runs (reminders, requests) must start between "
+            f"{RUNNING_YEARS[0]} and {RUNNING_YEARS[1]}: write e.g. 2026-11-22T10:00:00+08:00"
+        )
+    return moment
+
+
+MAX_TEXT = 500
+"""The longest value of any setting (a URL, a name, an address)."""
+
+
+def _problem(name: str, value: str) -> str | None:
+    """What is wrong with ``value`` for setting ``name`` (None: nothing)."""
+    if any(unicodedata.category(c) in ("Cc", "Cs") for c in value):
+        return "write it without control characters (a NUL, a tab, a line break, an escape)"
+    if len(value) > MAX_TEXT:
+        return f"write at most {MAX_TEXT} characters"
+    return _CHECKS[name](value) if name in _CHECKS else None
 
 
 def _check(name: str, value: str, where: str) -> None:
-    message = _CHECKS[name](value) if name in _CHECKS else None
+    message = _problem(name, value)
     if message:
         raise ConfigError(f"{where}: `{value}` is not a valid {name}: {message}")
 
@@ -592,7 +624,10 @@ def write_setting(key: str, value: str | None) -> Path:
     path = Paths(default_home(os.environ)).config_file
     yaml = YAML(typ="rt")
     data: Any = read_site_data(path) if path.exists() or path.is_symlink() else None
-    data = data if isinstance(data, CommentedMap) else CommentedMap()
+    if data is not None and not isinstance(data, CommentedMap):
+        raise ConfigError(f"{path}: must be a list of `name: value` lines: correct it or "
+                          "remove it, then set the setting again")  # fmt: skip
+    data = data if data is not None else CommentedMap()
     if value is None:
         data.pop(key, None)
     else:
@@ -601,5 +636,9 @@ def write_setting(key: str, value: str | None) -> Path:
     yaml.dump(data, buffer)
     text = buffer.getvalue() if data else ""
     read_site_text(text, path)  # every other line still good: else nothing is written
-    files.write_private(path, text.encode("utf-8"))
+    try:
+        files.write_private(path, text.encode("utf-8"))
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot be written ({err.strerror}): check that "
+                          f"{path.parent} is a writable folder") from err  # fmt: skip
     return path

@@ -8,6 +8,7 @@ chunks, so every stage can be run from recordings.
 from __future__ import annotations
 
 import math
+import stat
 import wave
 from array import array
 from collections.abc import Iterable, Iterator
@@ -107,6 +108,8 @@ def _to_mono(audio: bytes, channels: int) -> bytes:
 def wav_chunks(path: Path, chunk_ms: int = CHUNK_MS) -> Iterator[AudioChunk]:
     """The file's audio as normalised chunks, timestamped from 0."""
     try:
+        if not stat.S_ISREG(path.stat().st_mode):  # a pipe or a device: never read for ever
+            raise AudioFileError(f"{path}: is not a file: give the path of a WAV recording")
         reader = wave.open(str(path), "rb")  # noqa: SIM115 (closed by the with below)
     except FileNotFoundError as err:
         raise AudioFileError(f"{path}: no such file: give the path of a WAV recording") from err
@@ -117,6 +120,11 @@ def wav_chunks(path: Path, chunk_ms: int = CHUNK_MS) -> Iterator[AudioChunk]:
         ) from err
     with reader:
         rate, width, channels = reader.getframerate(), reader.getsampwidth(), reader.getnchannels()
+        if not (1000 <= rate <= 384_000 and 1 <= channels <= 32):
+            raise AudioFileError(
+                f"{path}: says {rate} samples a second and {channels} channel(s), which no "
+                f"recording has: convert it, e.g. `sox {path.name} -r 16000 -c 1 -b 16 out.wav`"
+            )
         converter = ChunkConverter()
         frames = max(1, min(reader.getnframes() or 1, rate * chunk_ms // 1000))
         position = 0

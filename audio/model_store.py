@@ -129,7 +129,7 @@ class ModelStore:
         """Install the model in ``source`` (a .zip archive or a folder) after verifying it."""
         entry = self.entry(lang)
         with self._lock(lang):
-            return self._install(entry, source, str(source.resolve()))
+            return self._install(entry, source, os.path.realpath(source))
 
     def download(
         self, lang: str, url: str | None = None, progress: Progress | None = None,
@@ -308,7 +308,11 @@ def _unrecorded(lang: str) -> str:
 
 @contextmanager
 def _locked(models_dir: Path, lang: str) -> Iterator[None]:
-    models_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        models_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ModelError(f"{models_dir}: cannot be made a folder for models ({err.strerror}): "
+                         "remove what is there") from err  # fmt: skip
     with (models_dir / f".lock-{lang}").open("w") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

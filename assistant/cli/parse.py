@@ -46,7 +46,7 @@ def parse(
     from intents import IntentParser
 
     settings, paths = settings_and_paths(lang)
-    moment = None if now is None else parse_moment(now, settings.tz)
+    moment = None if now is None else parse_moment(now, settings.tz, running=False)
     parser = IntentParser.load(settings.lang, settings.tz)
     if audio:
         from assistant.cli.shared import print_results

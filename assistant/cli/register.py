@@ -33,9 +33,12 @@ def register_device(
     """Pair this device with the care platform using a one-time code."""
     from assistant import __version__
     from assistant.config import check_setting, load_settings, read_secret, write_setting
+    from assistant.errors import ConfigError
     from assistant.relay.platform import Fetched, client_for, pair
     from assistant.storage.files import write_private
 
+    if not platform.strip():
+        raise ConfigError("--platform is empty: give the care platform's URL (https://…)")
     check_setting("platform_url", platform)
     settings, paths = load_settings()
     answer = pair(platform, code, settings.request_timeout_s)

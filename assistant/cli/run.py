@@ -15,6 +15,13 @@ import typer
 from assistant.cli.shared import LangOption, ModelOption
 
 
+def _finite(value: float) -> float:
+    """Refuse nan (which every comparison lets through) as a usage error."""
+    if value != value:  # nan
+        raise typer.BadParameter("nan is not a number of seconds")
+    return value
+
+
 def register(app: typer.Typer) -> None:
     """Add ``run`` to the command line."""
     app.command()(run)
@@ -53,8 +60,12 @@ def run(
         float,
         typer.Option(
             "--linger",
+            min=0.0,
+            max=3600.0,
+            callback=_finite,
             help="At the end of input, keep sending for up to this many seconds until "
-            "nothing is pending (default: stop at once; the outbox keeps the rest).",
+            "nothing is pending (default: stop at once; the outbox keeps the rest; at most "
+            "3600).",
         ),
     ] = 0.0,
     service: Annotated[

@@ -14,6 +14,7 @@ Families run ``status`` too: both speak the device's language (``lang``, zh by d
 from __future__ import annotations
 
 import json
+import stat
 import sys
 import time
 from datetime import datetime
@@ -123,6 +124,7 @@ def logs(
 ) -> None:
     """The assistant's log: the last lines, and with --follow the new ones as they come."""
     from assistant.config import load_settings
+    from assistant.errors import AssistantError
     from assistant.service.logs import follow as follow_log
     from assistant.service.logs import last_lines, log_file
     from assistant.values.messages import say
@@ -133,6 +135,9 @@ def logs(
         typer.echo(say(settings.lang, "logs.none_yet", file=current))
         return
     info = current.stat() if current.exists() else None
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        raise AssistantError(f"{current}: is not a log file (a folder or a pipe): remove it; "
+                             "XiaoAn makes its log again when it runs")  # fmt: skip
     size = info.st_size if info else 0
     last = last_lines(current, lines, size)
     if lines and not last:

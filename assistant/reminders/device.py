@@ -37,7 +37,12 @@ def install_schedule(settings: Settings, paths: Paths, file: Path) -> Schedule:
         raise ConfigError(
             say(settings.lang, "reminders.platform_in_force", source=settings.schedule_source)
         )
-    write_private(paths.schedule_file, file.read_bytes())
+    try:
+        write_private(paths.schedule_file, file.read_bytes())
+    except OSError as err:
+        where = paths.schedule_file
+        raise ConfigError(f"{where}: cannot be written ({err.strerror}): remove what is "
+                          "there (a folder?) and install again") from err  # fmt: skip
     store = ScheduleStore(Database(paths.database).create(), paths.schedule_file)
     store.refresh_file(time.time())
     return schedule

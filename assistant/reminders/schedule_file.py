@@ -356,7 +356,7 @@ def _line_of(root: Any, loc: Loc) -> int:
     (for a missing key: the line of the mapping that lacks it)."""
     node, row = root, getattr(getattr(root, "lc", None), "line", 0)
     for step in loc:
-        known = isinstance(node, CommentedMap | CommentedSeq)
+        known = isinstance(node, CommentedMap | CommentedSeq) and node.lc.data is not None
         position = node.lc.data.get(step) if known else None
         if position is None:
             break

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from assistant.storage.files import read_small
+
 MAX_BYTES = 1024 * 1024
 BACKUPS = 4
 LOG_NAME = "xiaoan.log"
@@ -113,8 +115,8 @@ def last_lines(current: Path, count: int, size: int) -> list[str]:
     out: list[str] = []
     for path in [*files, current]:
         try:
-            data = path.read_bytes()
-        except FileNotFoundError:
+            data = read_small(path, 2 * MAX_BYTES)
+        except OSError:  # missing, or not a file at all (a folder, a pipe): not ours
             continue
         data = data[:size] if path == current else data
         out.extend(data.decode("utf-8", errors="replace").splitlines(keepends=True))

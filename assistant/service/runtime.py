@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from assistant.config import Paths
+from assistant.storage.files import read_small
 
 _LOGGER = logging.getLogger(__name__)
+MAX_BYTES = 64 * 1024
+"""A status file is a few hundred bytes; more is not one."""
 REFRESH_S = 10.0
 STALE_S = 3 * REFRESH_S
 
@@ -54,6 +58,22 @@ class RuntimeStatus:
     heartbeat: Beat | None = None
     stopped_at: float | None = None
 
+    def well_formed(self) -> bool:
+        """Whether every value is of the kind the assistant writes."""
+        numbers = (self.started_at, self.updated_at, self.stopped_at, self.last_error_at)
+        texts = (self.mode, self.phase, self.lang, self.version, self.model, self.last_error)
+        beat = self.heartbeat
+        return (
+            type(self.pid) is int and 0 < self.pid < 2**22
+            and all(n is None or (_number(n) and math.isfinite(n)) for n in numbers[2:])
+            and all(_number(n) and math.isfinite(n) for n in numbers[:2])
+            and all(isinstance(t, str) for t in texts)
+            and all(isinstance(p, str) for p in self.problems)
+            and (beat is None or (_number(beat.at) and isinstance(beat.ok, bool)
+                                  and isinstance(beat.error, str)
+                                  and (beat.skew_s is None or _number(beat.skew_s))))
+        )  # fmt: skip
+
     def running(self, now: float) -> bool:
         """Whether the process is alive and wrote the file lately."""
         if self.stopped_at is not None or not _alive(self.pid):
@@ -69,8 +89,11 @@ class RuntimeStatus:
         """Read back what ``to_json`` wrote (unknown members ignored)."""
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         beat = known.get("heartbeat")
-        known["heartbeat"] = Beat(**beat) if isinstance(beat, dict) else None
-        known["problems"] = tuple(known.get("problems", ()))
+        fields = Beat.__dataclass_fields__
+        known["heartbeat"] = (Beat(**{k: v for k, v in beat.items() if k in fields})
+                              if isinstance(beat, dict) else None)  # fmt: skip
+        problems = known.get("problems", ())
+        known["problems"] = tuple(problems) if isinstance(problems, list | tuple) else (1,)
         return cls(**known)
 
 
@@ -93,17 +116,23 @@ class RuntimeFile:
             _LOGGER.debug("runtime status not written: %s", err)
 
     def read(self) -> RuntimeStatus | None:
-        """The last status written, or None (never ran, or the file is unreadable)."""
+        """The last status written, or None (never ran, or the file is unreadable or not
+        what the assistant writes: a pipe, garbage, values of the wrong kinds)."""
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            return RuntimeStatus.from_json(data) if isinstance(data, dict) else None
-        except (OSError, ValueError, TypeError) as err:
+            data = json.loads(read_small(self.path, MAX_BYTES).decode("utf-8"))
+            status = RuntimeStatus.from_json(data) if isinstance(data, dict) else None
+            return status if status is not None and status.well_formed() else None
+        except (OSError, ValueError, TypeError, RecursionError) as err:
             _LOGGER.debug("runtime status not read: %s", err)
             return None
 
     def stopped(self, status: RuntimeStatus, now: float) -> None:
         """Mark the status as of a process that ended on purpose."""
         self.write(replace(status, updated_at=now, stopped_at=now, phase="stopped"))
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _alive(pid: int) -> bool:
