@@ -424,7 +424,8 @@ def load_settings(
         if variable in env:
             message = _problem(name, env[variable])
             if message:
-                problems.append(f"environment variable {variable}: `{env[variable]}` is not a "
+                wrong = _shown(env[variable])
+                problems.append(f"environment variable {variable}: `{wrong}` is not a "
                                 f"valid {name}: {message}; {name} is at its default")  # fmt: skip
             else:
                 values[name] = env[variable]
@@ -543,7 +544,7 @@ def check_site_data(data: Any, path: Path) -> tuple[dict[str, str], list[str]]:
             continue
         message = _problem(key, str(value))
         if message:
-            problems.append(f"{where}: {key} `{value}` is not valid: {message}")
+            problems.append(f"{where}: {key} `{_shown(str(value))}` is not valid: {message}")
             continue
         values[key] = str(value)
     return values, problems
@@ -588,15 +589,25 @@ def parse_moment(value: str, tz: ZoneInfo, option: str = "--now", running: bool 
         moment = datetime.fromisoformat(value)
     except ValueError as err:
         raise ConfigError(
-            f"{option} `{value}` is not an ISO 8601 time: write e.g. 2026-11-22T10:00:00+08:00"
+            f"{option} `{_shown(value)}` is not an ISO 8601 time: write e.g. "
+            "2026-11-22T10:00:00+08:00"
         ) from err
     moment = moment if moment.tzinfo else moment.replace(tzinfo=tz)
     if running and not RUNNING_YEARS[0] <= moment.year <= RUNNING_YEARS[1]:
         raise ConfigError(
-            f"{option} `{value}`: a clock that runs (reminders, requests) must start between "
-            f"{RUNNING_YEARS[0]} and {RUNNING_YEARS[1]}: write e.g. 2026-11-22T10:00:00+08:00"
+            f"{option} `{_shown(value)}`: a clock that runs (reminders, requests) must start "
+            f"between {RUNNING_YEARS[0]} and {RUNNING_YEARS[1]}: write e.g. "
+            "2026-11-22T10:00:00+08:00"
         )
     return moment
+
+
+def _shown(value: str, most: int = 60) -> str:
+    """A wrong value as a message quotes it: at most ``most`` characters, control
+    characters escaped (it may be anything a file or a variable held)."""
+    cut = value if len(value) <= most else value[: most - 1] + "…"
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in cut)  # fmt: skip
 
 
 MAX_TEXT = 500
@@ -615,7 +626,7 @@ def _problem(name: str, value: str) -> str | None:
 def _check(name: str, value: str, where: str) -> None:
     message = _problem(name, value)
     if message:
-        raise ConfigError(f"{where}: `{value}` is not a valid {name}: {message}")
+        raise ConfigError(f"{where}: `{_shown(value)}` is not a valid {name}: {message}")
 
 
 def write_setting(key: str, value: str | None) -> Path:

@@ -227,6 +227,9 @@ def _copy_folder(source: Path, target: Path, expected: Mapping[str, tuple[int, s
 def _unwrap(folder: Path) -> Path:
     """The model folder itself when ``folder`` only holds it (a stick with one folder)."""
     entries = [entry for entry in folder.iterdir() if not _junk(entry.name)]
+    if len(entries) == 1 and entries[0].is_symlink():
+        raise ModelError(f"{folder}: refused: `{entries[0].name}` is a symbolic link: copy the "
+                         "model's own folder, not a link")  # fmt: skip
     if len(entries) == 1 and entries[0].is_dir() and not (folder / "am").exists():
         return entries[0]
     return folder

@@ -89,8 +89,8 @@ def parse_heartbeat(obj: JSONObject) -> JSONObject:
         _invalid("uptime_s must be a number of seconds")
     for name in counts:
         value = obj.get(name, 0)
-        if type(value) is not int or value < 0:
-            _invalid(f"{name} must be a non-negative integer")
+        if value is not None and (type(value) is not int or value < 0):
+            _invalid(f"{name} must be a non-negative integer or null (not known)")
     for name in texts:
         if not isinstance(obj.get(name), str | None):
             _invalid(f"{name} must be a string or null")

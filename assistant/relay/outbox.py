@@ -170,19 +170,24 @@ class Outbox:
         with self._db.connect() as conn, transaction(conn):
             _insert_records(conn, records, now, "")
 
-    def next_due(self, now: float, lane: Lane = ALL) -> OutboxRow | None:
+    def next_due(self, now: float, lane: Lane = ALL, skip: Iterable[str] = ()) -> OutboxRow | None:
         """The most urgent pending row of ``lane`` whose time has come: emergencies first,
-        and nothing else while an emergency is pending."""
-        if self._waiting_in_memory(lane):
-            self._store_unstored()  # on disk as soon as there is room
-            waiting = self._waiting_in_memory(lane)
-            if waiting:
-                due = [r for r in waiting if r.next_at <= now]
-                return min(due, key=lambda r: r.next_at) if due else None
+        and nothing else while an emergency is pending (``skip``: keys not to give, such
+        as deliveries the full disk would not let the sender mark)."""
+        skipped = sorted(skip)
+        if lane[0] == EMERGENCY_PRIORITY and self._unstored:
+            self._store_unstored()  # on disk as soon as there is room (this lane only)
+        waiting = self._waiting_in_memory(lane, delivered=set(skipped))
+        if waiting:
+            due = [r for r in waiting if r.next_at <= now and r.key not in skipped]
+            return min(due, key=lambda r: r.next_at) if due else None
+        marks = ",".join("?" * len(skipped))
+        unblocked = _UNBLOCKED.replace("'pending')", f"'pending' AND first.key NOT IN ({marks}))")
         return self._one(
             "SELECT * FROM outbox WHERE state = ? AND next_at <= ? AND priority BETWEEN ? AND ?"
-            f" AND {_UNBLOCKED} AND {_EMERGENCIES_FIRST} ORDER BY priority, next_at, id LIMIT 1",
-            (PENDING, now, *lane),
+            f" AND key NOT IN ({marks}) AND {unblocked} AND {_EMERGENCIES_FIRST}"
+            " ORDER BY priority, next_at, id LIMIT 1",
+            (PENDING, now, *lane, *skipped, *skipped),
         )
 
     def next_wakeup(self, lane: Lane = ALL) -> float | None:
@@ -198,17 +203,46 @@ class Outbox:
             ).fetchone()[0]
         return float(value) if value is not None else None
 
-    def _waiting_in_memory(self, lane: Lane) -> list[OutboxRow]:
-        """Unstored emergencies still to send; any lane waits for them (emergencies first),
-        only the emergencies' lane sends them."""
+    def _waiting_in_memory(self, lane: Lane, delivered: set[str] | None = None) -> list[OutboxRow]:
+        """Unstored emergencies still to send, but those waiting for a pending row they
+        name in ``after_keys`` (an escalation waits for its alarm, wherever it is; the
+        emergencies' lane then sends from disk). Any other lane waits while one is pending
+        (emergencies first): it gets a row that is never due. ``delivered``: keys the
+        platform has although the disk still says pending."""
         with self._lock:
             pending = [r for r in self._unstored if r.state == PENDING]
+        if not pending:
+            return []
         if lane[0] != EMERGENCY_PRIORITY:
-            return [replace(r, next_at=float("inf")) for r in pending][:1] if pending else []
-        return pending
+            return [replace(pending[0], next_at=float("inf"))]
+        waited_for = {key for r in pending for key in r.after_keys}
+        still = (self._pending_keys(waited_for) | {r.key for r in pending}) - (delivered or set())
+        return [r for r in pending if not set(r.after_keys) & still]
+
+    def _pending_keys(self, keys: set[str]) -> set[str]:
+        """Which of ``keys`` are pending on disk (none known when the disk cannot say)."""
+        if not keys:
+            return set()
+        names = sorted(keys)
+        marks = ",".join("?" * len(names))
+        try:
+            with self._db.connect() as conn:
+                rows = conn.execute(
+                    f"SELECT key FROM outbox WHERE state = ? AND key IN ({marks})",
+                    (PENDING, *names),
+                ).fetchall()
+        except StorageError:
+            return set()
+        return {str(r[0]) for r in rows}
+
+    def unstored(self) -> list[OutboxRow]:
+        """The emergencies kept in memory only (lost if the process ends now)."""
+        with self._lock:
+            return list(self._unstored)
 
     def _store_unstored(self) -> None:
-        """Write the emergencies kept in memory to disk, if there is room now."""
+        """Write the emergencies kept in memory to disk, if there is room now (called by
+        the emergencies' sender only, between its attempts, so no attempt is under way)."""
         with self._lock:
             rows = list(self._unstored)
         for row in rows:
@@ -257,7 +291,8 @@ class Outbox:
                 " ORDER BY id DESC LIMIT ?",
                 (*names, DROPPED, limit),
             ).fetchall()
-        return [*kept, *(_row(r) for r in rows)][:limit]
+        merged = sorted([*kept, *(_row(r) for r in rows)], key=lambda r: -r.created_at)
+        return merged[:limit]
 
     def delivered(self, row: OutboxRow, platform_id: str, now: float) -> None:
         """The platform stored the request."""
@@ -336,6 +371,8 @@ class Outbox:
             rows = conn.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state").fetchall()
         out = {PENDING: 0, DELIVERED: 0, PARKED: 0, DROPPED: 0}
         out.update({r[0]: int(r[1]) for r in rows})
+        for row in self.unstored():
+            out[row.state] = out.get(row.state, 0) + 1
         return out
 
     def _one(self, sql: str, args: tuple[Any, ...]) -> OutboxRow | None:
@@ -348,16 +385,18 @@ class Outbox:
         unstored emergency)."""
         if not row.stored:
             with self._lock:
+                kept = any(r.key == row.key for r in self._unstored)
                 self._unstored = [
                     replace(r, attempts=r.attempts + 1, **changes) if r.key == row.key else r
                     for r in self._unstored
                 ]
-            return
+            if kept:
+                return
         assignments = "".join(f"{name} = ?, " for name in changes)
-        with self._db.connect() as conn, transaction(conn):
+        with self._db.connect() as conn, transaction(conn):  # by key: it may have moved in
             conn.execute(
-                f"UPDATE outbox SET {assignments}attempts = attempts + 1 WHERE id = ?",
-                (*changes.values(), row.id),
+                f"UPDATE outbox SET {assignments}attempts = attempts + 1 WHERE key = ?",
+                (*changes.values(), row.key),
             )
 
 

@@ -125,11 +125,10 @@ class Relay:
         self._record_delivered()
         self._outbox.clamp_waits(self._clock(), self._backoff.bound(emergency), self._lane)
         while not self._stop.is_set():
-            row = self._outbox.next_due(self._clock(), self._lane)
+            row = self._outbox.next_due(self._clock(), self._lane, skip=self._unrecorded)
             if row is None:
                 break
             self._on_event(self.attempt(row))
-            self._record_delivered()  # the disk would not take it: wait, then again
         self._purge()
         return self._outbox.next_wakeup(self._lane)
 
@@ -157,10 +156,13 @@ class Relay:
         return Retrying(row, str(answer), next_at)
 
     def _record_delivered(self) -> None:
-        """Mark delivered what the platform stored while the disk refused the mark (raises
-        ``StorageError`` while it still refuses, so nothing is sent twice meanwhile)."""
+        """Mark delivered what the platform stored while the disk refused the mark; until
+        it takes the mark, the row is skipped (never sent twice), and the rest goes on."""
         for key, (row, platform_id, at) in list(self._unrecorded.items()):
-            self._outbox.delivered(row, platform_id, at)
+            try:
+                self._outbox.delivered(row, platform_id, at)
+            except StorageError:
+                return
             del self._unrecorded[key]
 
     def _wait(self, row: OutboxRow, answer: object) -> float:

@@ -21,7 +21,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from assistant.errors import ScheduleError
+from assistant.errors import ScheduleError, StorageError
 from assistant.reminders.firing import PLANNED_UNTIL
 from assistant.reminders.schedule_file import load_schedule_file, parse_schedule
 from assistant.storage import files
@@ -57,6 +57,7 @@ class ScheduleStore:
         self._cached: tuple[str, Schedule] | None = None
         self.problem = ""
         """Why the copy in force cannot be used ("" when it can, or there is none)."""
+        self._storage_warned = False
         self._seen: str | None = None
         self._looked_at: float | None = None
 
@@ -128,22 +129,29 @@ class ScheduleStore:
             _LOGGER.warning("cannot read the reminder schedule %s: %s", self.file, err)
             return False
         seen = f"{info.st_mtime_ns}:{info.st_size}"
-        if self._value(FILE_SEEN) == seen:
-            return False
-        self._put(FILE_SEEN, seen)
-        _private(self.file, info.st_mode)
         try:
-            self.install_file(self.file, now)
-        except ScheduleError as err:
-            _LOGGER.warning(
-                "the reminder schedule %s has %d mistake(s); the last good copy stays in force:"
-                " run `assistant reminders validate %s`",
-                self.file,
-                len(err.problems),
-                self.file,
-            )
-            _LOGGER.debug("schedule mistakes: %s", err)
+            if self._value(FILE_SEEN) == seen:
+                return False
+            _private(self.file, info.st_mode)
+            try:
+                schedule = load_schedule_file(self.file)
+                data = _plain(self.file)
+            except ScheduleError as err:
+                _LOGGER.warning(
+                    "the reminder schedule %s has %d mistake(s); the last good copy stays in "
+                    "force: run `assistant reminders validate %s`",
+                    self.file, len(err.problems), self.file,
+                )  # fmt: skip
+                _LOGGER.debug("schedule mistakes: %s", err)
+                self._put(FILE_SEEN, seen)  # not read again until it changes
+                return False
+            self._store("file", data, now, str(self.file), schedule, seen=seen)
+        except StorageError as err:  # a full disk: looked at again next time
+            if not self._storage_warned:
+                _LOGGER.warning("the reminder schedule cannot be taken up now: %s", err)
+            self._storage_warned = True
             return False
+        self._storage_warned = False
         return True
 
     def install_file(self, path: Path, now: float) -> Schedule:
@@ -167,7 +175,7 @@ class ScheduleStore:
 
     def _store(
         self, origin: str, data: Any, now: float, where: str, schedule: Schedule,
-        version: int | None = None,
+        version: int | None = None, seen: str | None = None,
     ) -> None:  # fmt: skip
         held = self.installed()
         number = version if version is not None else (held.version + 1 if held else 1)
@@ -175,6 +183,8 @@ class ScheduleStore:
                  "data": data}  # fmt: skip
         with self._db.connect() as conn, transaction(conn):
             put_value(conn, GOOD_COPY, dumps(value))
+            if seen is not None:  # the file in force and the file seen go together
+                put_value(conn, FILE_SEEN, seen)
             # reminders are owed from now on, even if XiaoAn stops before its first tick
             since = now - 60.0 * schedule.reminding.late_fire_min
             conn.execute(

@@ -27,6 +27,8 @@ from assistant.service.runtime import REFRESH_S, Beat, RuntimeStatus, runtime_fi
 from assistant.service.watchdog import Watchdog
 from assistant.wiring.app import Assistant
 
+MAX_PROBLEMS, MAX_PROBLEM = 20, 500
+"""What a heartbeat carries of the problems (docs/platform-api.md)."""
 HEARTBEAT_TIMEOUT_S = 5.0
 """A heartbeat waits at most this long for the platform (or ``request_timeout_s`` if less)."""
 
@@ -90,15 +92,18 @@ class Supervisor:
         problem = self._last_problem.last if self._last_problem else None
         problems = self._all_problems()
         last_error = problems[0] if problems else problem.message if problem else None
+        counts: dict[str, int | None]
         try:
-            counts = self._assistant.outbox.counts()
-        except StorageError:  # a full disk: the beat goes all the same, and says so
-            counts = {"pending": 0, "parked": 0}
+            counts = dict(self._assistant.outbox.counts())
+        except StorageError:  # the beat goes all the same: the counts are not known
+            counts = {"pending": None, "parked": None}
+        shown = [p if len(p) <= MAX_PROBLEM else p[: MAX_PROBLEM - 1] + "…" for p in problems]
         return {"uptime_s": round(self._clock() - self._status.started_at, 1),
                 "outbox_backlog": counts["pending"], "parked": counts["parked"],
-                "last_error": last_error, "model": self._status.model or None,
-                "version": __version__, "problems": list(problems),
-                "disk_free_mb": disk.free_mb, "disk_full": disk.full}  # fmt: skip
+                "last_error": last_error[:MAX_PROBLEM] if last_error else None,
+                "model": self._status.model or None, "version": __version__,
+                "problems": shown[:MAX_PROBLEMS], "disk_free_mb": disk.free_mb,
+                "disk_full": disk.full}  # fmt: skip
 
     def _all_problems(self) -> tuple[str, ...]:
         return (*self._problems(), *self._assistant.problems())

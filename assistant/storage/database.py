@@ -165,7 +165,7 @@ class Database:
         if _for_want_of_space(err, self.space):
             return DiskFullError(
                 f"{self.path}: {what}: the disk is full ({err}): free space on the SD card "
-                "(old logs: `journalctl --vacuum-size=50M`); emergencies are still recorded"
+                "(old logs: `journalctl --vacuum-size=50M`)"
             )
         return StorageError(
             f"{self.path}: {what} ({err}): check the disk and that XIAOAN_HOME is writable"

@@ -13,7 +13,11 @@ on the card, made while there is room. When the disk is found full, whoever find
   truth, and the room stays for the next call for help.
 
 When space comes back (twice the reserve free again) the running assistant makes the
-reserve anew (``restore``). Receives nothing but the folder; emits ``DiskReport``.
+reserve anew (``restore``). With no reserve left (given up, and the room eaten since),
+``release`` gives up what XiaoAn can do without instead: its own log files
+(``$XIAOAN_HOME/logs``, up to 5 MiB; their lines went to journald too) and partial model
+downloads. Receives
+the data folder (``$XIAOAN_HOME/data``); emits ``DiskReport``.
 """
 
 from __future__ import annotations
@@ -86,16 +90,45 @@ class Space:
         return self.report().full
 
     def release(self) -> bool:
-        """Give the reserve up (the disk is full); True when it freed room."""
+        """Give the reserve up (the disk is full); without one (it was given up before and
+        the room eaten since), give up what XiaoAn can do without: its log files and
+        partial model downloads. True when it freed room."""
         try:
             self.reserve_path.unlink()
         except FileNotFoundError:
-            return False
+            return self._release_spare()
         except OSError as err:
             _LOGGER.error("the disk is full and the reserve cannot be released: %s", err)
-            return False
+            return self._release_spare()
         _LOGGER.warning("the disk is full: the reserve is released for the emergency path")
         return True
+
+    def _release_spare(self) -> bool:
+        home = self.folder.parent
+        spare = [*(home / "logs").glob("xiaoan.log.*"),
+                 *(home / "models" / ".downloads").glob("*.part")]  # fmt: skip
+        freed = 0
+        current = home / "logs" / "xiaoan.log"
+        try:
+            if current.is_file() and not current.is_symlink():
+                freed += current.stat().st_size
+                os.truncate(current, 0)  # its lines went to journald too
+        except OSError:
+            pass
+        for path in spare:
+            try:
+                if path.is_file() and not path.is_symlink():
+                    size = path.stat().st_size
+                    path.unlink()
+                    freed += size
+            except OSError:
+                continue
+        if freed:
+            _LOGGER.warning(
+                "the disk is full and no reserve was left: old logs and partial downloads "
+                "(%d KB) are removed for the emergency path", freed // 1024,
+            )  # fmt: skip
+        return freed > 0
 
     def restore(self) -> bool:
         """Make the reserve when there is room for it twice over; True when made now."""

@@ -148,3 +148,24 @@ def _heartbeat_saying_full(url: str) -> dict[str, Any]:
 
 
 pytestmark = pytest.mark.timeout(180)
+
+
+def test_starting_with_no_reserve_left_uses_the_room_of_its_own_logs(tmp_path: Path) -> None:
+    """The reserve was given up and the room eaten since; the Pi restarts on a disk with
+    not a byte free, and a changed schedule waits to be taken up."""
+    with platform_process(tmp_path) as url, full_disk_home(tmp_path) as disk:
+        env = {**assistant_env(disk, url), "XIAOAN_DISK_RESERVE_MB": "4"}
+        first = Speaker(env)
+        assert "health.recorded" in first.say("血压一百三八十")
+        first.stop()
+        home = disk / "home"
+        (home / "data" / "reserve").unlink()
+        (home / "logs" / "xiaoan.log.1").write_bytes(b"old line\n" * 100_000)
+        (home / "schedule.yaml").write_text("medicines:\n  - {name: 降压药, times: ['08:00']}\n",
+                                            encoding="utf-8")  # fmt: skip
+        fill(disk)
+        speaker = Speaker(env)
+        assert speaker.say("救命")[0] == "emergency.recorded"
+        arrives(url, "emergency", 1)
+        errors = speaker.stop()
+    assert "Traceback" not in errors

@@ -389,3 +389,12 @@ def test_what_a_cut_install_left_is_removed_on_the_next_start(tmp_path: Path) ->
     with pytest.raises(ModelError, match="no speech model"):
         resolve_model(models, "ko")
     assert not left.exists()
+
+
+def test_a_folder_holding_only_a_link_to_a_model_is_refused(tmp_path: Path, source: Path) -> None:
+    stick = tmp_path / "usb"
+    stick.mkdir()
+    (stick / "model").symlink_to(source)
+    store = synthetic_store(tmp_path / "models", pinned=False)
+    with pytest.raises(ModelError, match="symbolic link"):
+        store.install_from("ko", stick)
