@@ -67,6 +67,10 @@ class Assistant:
         if self.keeper is not None:
             self.keeper.close()
             self.keeper = None
+        lost = [row for row in self.outbox.unstored() if row.state == "pending"]
+        if lost:  # the elder was told they were not recorded
+            _LOGGER.error("%d emergency call(s) kept in memory (the disk was full) end with "
+                          "XiaoAn, not delivered", len(lost))  # fmt: skip
 
     def disk(self) -> DiskReport:
         """The disk now; the reserve is made again first when there is room for it."""
