@@ -53,9 +53,9 @@ class Paths:
         health data, names and the device secret (PIPL)."""
         try:
             files.private_folder(self.home)
-            info = self.home.stat()
-            if info.st_mode & 0o077 and info.st_uid == os.getuid():
-                os.chmod(self.home, 0o700)
+            info = self.home.lstat()
+            if stat.S_ISDIR(info.st_mode) and info.st_mode & 0o077 and info.st_uid == os.getuid():
+                files.chmod_own(self.home, 0o700)
         except OSError:
             pass  # opening the database names the folder and the fix
 

@@ -20,6 +20,7 @@ import logging
 import os
 import re
 import sqlite3
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -273,9 +274,13 @@ class PlatformStore:
         self._clock = clock
         self._lease_s = lease_s
         self._lock = threading.Lock()
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        os.close(fd)
-        os.chmod(path, 0o600)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise OSError(f"{path} is not a regular file")
+            os.fchmod(fd, 0o600)
+        finally:
+            os.close(fd)
         self._db = sqlite3.connect(
             path, isolation_level=None, check_same_thread=False, timeout=10.0
         )
@@ -285,7 +290,7 @@ class PlatformStore:
         self._db.executescript(_SCHEMA)
         for suffix in ("-wal", "-shm"):
             side = path.with_name(path.name + suffix)
-            if side.exists():
+            if side.is_file() and not side.is_symlink():
                 os.chmod(side, 0o600)
         logger.debug("platform database %s open", path)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import stat
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -208,7 +207,7 @@ def _private(path: Path, mode: int) -> None:
     """The schedule names medicines: keep it readable by XiaoAn's user only (0600)."""
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         try:
-            os.chmod(path, 0o600)
+            files.chmod_own(path, 0o600)  # never through a link (to /dev/null…)
             _LOGGER.info("made %s readable by its owner only (mode 0600)", path)
         except OSError as err:
             _LOGGER.warning("%s is readable by others and cannot be changed (%s): run "

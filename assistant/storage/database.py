@@ -109,8 +109,8 @@ class Database:
         """Create the file (mode 0600, WAL journal) and the tables if they are missing."""
         try:
             files.private_folder(self.path.parent)
-            os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
-            os.chmod(self.path, 0o600)
+            os.close(os.open(self.path, os.O_CREAT | os.O_RDWR | os.O_NOFOLLOW, 0o600))
+            files.chmod_own(self.path, 0o600)  # a device or a link there is refused
             with self.connect() as conn:
                 if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                     conn.execute("PRAGMA journal_mode=WAL")  # kept in the file from now on

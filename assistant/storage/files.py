@@ -15,7 +15,7 @@ def private_folder(folder: Path) -> None:
     missing = [level for level in missing if not level.exists()]
     for level in reversed(missing):
         level.mkdir(mode=0o700, exist_ok=True)
-        os.chmod(level, 0o700)  # mkdir's mode is masked by the umask
+        chmod_own(level, 0o700)  # mkdir's mode is masked by the umask
 
 
 def write_private(target: Path, data: bytes) -> None:
@@ -28,13 +28,27 @@ def write_private(target: Path, data: bytes) -> None:
         out.write(data)
         out.flush()
         os.fsync(out.fileno())
-    os.chmod(temporary, 0o600)  # an old temporary file may have had another mode
+    chmod_own(temporary, 0o600)  # an old temporary file may have had another mode
     os.replace(temporary, target)
     folder = os.open(target.parent, os.O_RDONLY)
     try:
         os.fsync(folder)  # the rename itself survives a power cut
     finally:
         os.close(folder)
+
+
+def chmod_own(path: Path, mode: int) -> None:
+    """``chmod`` a regular file or a folder, never through a symbolic link and never a
+    device: a file of ours that is a link to ``/dev/null`` must not make /dev/null private
+    (as root, that breaks the machine). ``NotAFile`` for anything else."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        kind = os.fstat(descriptor).st_mode
+        if not (stat.S_ISREG(kind) or stat.S_ISDIR(kind)):
+            raise NotAFile(errno.EINVAL, "not a regular file or a folder", str(path))
+        os.fchmod(descriptor, mode)
+    finally:
+        os.close(descriptor)
 
 
 class NotAFile(OSError):

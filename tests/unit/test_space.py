@@ -31,3 +31,22 @@ def test_full_is_less_room_than_the_reserve_or_twice_it_once_given_up(tmp_path: 
     roomy = Space(tmp_path, MIB)
     assert not roomy.full()
     assert roomy.report().problem() == ""
+
+
+def test_a_database_that_is_a_link_to_a_device_is_refused_and_the_device_untouched(
+    tmp_path: Path,
+) -> None:
+    """As root, a chmod through a link once made /dev/null private (issue 15's corpus)."""
+    import os
+
+    import pytest
+
+    from assistant.errors import StorageError
+    from assistant.storage.database import Database
+
+    before = os.stat("/dev/null").st_mode
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "xiaoan.db").symlink_to("/dev/null")
+    with pytest.raises(StorageError):
+        Database(tmp_path / "data" / "xiaoan.db").create()
+    assert os.stat("/dev/null").st_mode == before
