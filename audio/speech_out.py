@@ -1,5 +1,9 @@
 """Speech out: text to audio with espeak-ng, through pyttsx3's espeak-ng binding.
 
+Mandarin is given to espeak-ng as tone-numbered pinyin for its ``cmn-latn-pinyin`` voice
+(``audio.pronounce``): its ``cmn`` voice reads most characters with English tone digits.
+``phonemes`` shows what the engine makes of a reply (``assistant say --phonemes``).
+
 ``Voice`` turns a reply into an ``AudioChunk``: Mandarin or English voice by language,
 elder-friendly defaults (slower than espeak-ng's 175 words per minute, loud), the volume
 the elder chose by voice (1–10, ``DeviceState.volume``), and a repeated reminder's
@@ -20,6 +24,7 @@ import ctypes
 import functools
 import logging
 import re
+import subprocess
 import threading
 from dataclasses import dataclass
 from types import ModuleType
@@ -27,10 +32,9 @@ from typing import Any
 
 from assistant.errors import AudioDeviceError, SpeechOutError
 from audio.chunks import CHANNELS, WIDTH, AudioChunk, ChunkConverter
+from audio.pronounce import VOICES, Pronouncer
 
 _LOGGER = logging.getLogger(__name__)
-VOICES = {"zh": "cmn", "en": "en-us"}
-"""espeak-ng voice of each language."""
 _LOCK = threading.Lock()
 """One synthesis at a time: espeak-ng is the process's."""
 _WORD = re.compile(r"\w")
@@ -61,10 +65,17 @@ class Voice:
 
     def __init__(self, lang: str) -> None:
         self._voice = VOICES[lang].encode()
+        self._pronouncer = Pronouncer(lang)
+        self._pronouncer.spoken("一")  # its dictionaries load now (0.4 s), not at a reply
         self._espeak, self._rate = _espeak()
 
     def sentences(self, text: str) -> list[str]:
         """The reply cut after each sentence's end mark, so the first plays sooner."""
+        return self.split(text)
+
+    @staticmethod
+    def split(text: str) -> list[str]:
+        """``text`` cut after each sentence's end mark."""
         out: list[str] = []
         for part in (p.strip() for p in _SENTENCE_END.split(text)):
             if out and not _WORD.search(part):  # a closing quote or bracket on its own
@@ -83,7 +94,8 @@ class Voice:
                                      "install espeak-ng-data")  # fmt: skip
             espeak.SetParameter(espeak.RATE, how.rate, 0)
             espeak.SetParameter(espeak.VOLUME, round(how.volume * 100), 0)
-            status = espeak.Synth(text, flags=espeak.ENDPAUSE | espeak.CHARS_UTF8)
+            spoken = self._pronouncer.spoken(text)  # Mandarin: tone-numbered pinyin
+            status = espeak.Synth(spoken, flags=espeak.ENDPAUSE | espeak.CHARS_UTF8)
             audio = b"".join(_SAMPLES)
             _SAMPLES.clear()
         if status != 0 or not audio:
@@ -118,3 +130,21 @@ def _espeak() -> tuple[ModuleType, int]:
                                "install --reinstall espeak-ng`)")  # fmt: skip
     espeak.SetSynthCallback(_collect)
     return espeak, int(rate)
+
+
+def phonemes(lang: str, text: str) -> list[str]:
+    """espeak-ng's phonemes for each sentence of ``text`` as XiaoAn would say it, with the
+    engine's own marker where it switches language (``(en)``); through the ``espeak-ng``
+    program, the same library the voice uses."""
+    pronouncer = Pronouncer(lang)
+    out = []
+    for sentence in Voice.split(text):
+        try:
+            done = subprocess.run(
+                ["espeak-ng", "-v", pronouncer.voice, "-x", "-q", pronouncer.spoken(sentence)],
+                capture_output=True, text=True, timeout=30, check=False,
+            )  # fmt: skip
+        except (OSError, subprocess.TimeoutExpired) as err:
+            raise SpeechOutError(f"espeak-ng cannot be run ({err}): install espeak-ng") from err
+        out.append(" ".join(done.stdout.split()))
+    return out

@@ -38,6 +38,7 @@ from assistant.cli import (
     register,
     reminders,
     run,
+    say,
     service,
     status,
 )
@@ -55,7 +56,7 @@ app.add_typer(models.app, name="models")
 app.add_typer(config.app, name="config")
 app.add_typer(outbox.app, name="outbox")
 app.add_typer(service.app, name="service")
-for commands in (parse, run, audio, platform, doctor, status, register, hardware):
+for commands in (parse, run, audio, platform, doctor, status, register, hardware, say):
     commands.register(app)
 
 

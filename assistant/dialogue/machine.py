@@ -231,7 +231,7 @@ class Dialogue:
         self._open = replace(pending, asked_at=self._clock(), asked_twice=True)
         again = self._replies.say(Reply("dialogue.again"), now)
         question = self._replies.say(pending.outcome.reply, now)
-        return [self._remember(Say(pending.outcome.reply.key, again + question))]
+        return [self._remember(Say(pending.outcome.reply.key, self._replies.join(again, question)))]
 
     def _remind(self, now: datetime) -> list[Say]:
         """The reminder schedule's turn: relay what lapsed, say what is due when free."""
@@ -379,7 +379,9 @@ class Dialogue:
     ) -> list[Say]:
         if intent == "yes":
             return self._act(question.on_yes, now)
-        corrected = self._corrected(question, text, now) if intent in ("no", "unknown") else None
+        # 不对，后天下午 / no, two dinners: the same request with the answer's changes
+        correcting = intent in ("no", "unknown") or (question.intent and intent == question.intent)
+        corrected = self._corrected(question, text, now) if correcting else None
         if corrected is not None:
             self._enter(None, "corrected")
             return self._run(question.intent, corrected, text, now)
@@ -447,7 +449,8 @@ class Dialogue:
             self._enter(None, "not understood twice")
             return self._act(safety.callback_offer(said), now)
         self._open = replace(pending, asked_at=self._clock(), asked_twice=True)
-        text = self._replies.say(hint, now) + self._replies.say(pending.outcome.reply, now)
+        text = self._replies.join(self._replies.say(hint, now),
+                                  self._replies.say(pending.outcome.reply, now))  # fmt: skip
         return [self._remember(Say(hint.key, text))]
 
     # --- the safety net ------------------------------------------------------------

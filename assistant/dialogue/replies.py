@@ -11,6 +11,7 @@ value ``age_s`` (an answer from the cache) puts ``lookup.cached`` in front.
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -81,23 +82,28 @@ class Replies:
                         f"{', '.join(sorted(unknown))}: use one of {', '.join(sorted(VALUE_NAMES))}"
                     )
 
-    def say(self, reply: Reply, now: datetime) -> str:
-        """The sentence for ``reply``."""
+    def say(self, reply: Reply, now: datetime, nested: bool = False) -> str:
+        """The sentence for ``reply`` (``nested``: a part of another reply, which already
+        addresses the elder: 李爷爷 is said once)."""
         text = self.texts.get(reply.key)
         if text is None:
             raise ResponseDataError(
                 f"skills/responses/{self.lang}.yaml: no text for `{reply.key}`: add it"
             )
         values = self.words_for(reply.values, now, absolute=False)
-        values["address"] = f"{self.address_form}，" if self.address_form and self.lang == "zh" \
-            else f"{self.address_form}, " if self.address_form else ""  # fmt: skip
+        comma = "，" if self.lang == "zh" else ", "
+        values["address"] = "" if nested or not self.address_form else self.address_form + comma
         sentence = text.format_map(_Blank(values))
         if "age_s" in reply.values:
             age = phrasing.age(float(reply.values["age_s"]), self.lang)
             sentence = self.texts["lookup.cached"].format(age=age) + sentence
         if self.lang == "en":
-            sentence = " ".join(sentence.replace("m..", "m.").split())
+            sentence = _agree(" ".join(sentence.replace("m..", "m.").split()))
         return sentence
+
+    def join(self, *sentences: str) -> str:
+        """Sentences said one after another (a space between them in English)."""
+        return ("" if self.lang == "zh" else " ").join(s for s in sentences if s)
 
     def summary(self, kind: str, fields: Mapping[str, Any], who: str, now: datetime) -> str:
         """The one-line summary of a request, with absolute dates (for service providers)."""
@@ -115,7 +121,7 @@ class Replies:
         zh = self.lang == "zh"
         if isinstance(value, list) and value and all(isinstance(v, Reply) for v in value):
             joiner = JOINERS.get(name, ("，", "; "))[0 if zh else 1]
-            return joiner.join(self.say(v, now).rstrip("。.") for v in value)
+            return joiner.join(self.say(v, now, nested=True).rstrip("。.") for v in value)
         if isinstance(value, list):
             table = "meal" if name == "more" else ""
             joined = [self.words.get(table, {}).get(str(v), str(v)) for v in value]
@@ -132,6 +138,8 @@ class Replies:
             return phrasing.zh_clock(moment) if zh else phrasing.en_clock(moment)
         if name in ("count", "stars", "minutes") and zh and isinstance(value, int):
             return phrasing.zh_count(value)
+        if name == "what":  # the elder's words, said back to the elder
+            return _second_person(str(value), self.lang)
         return str(value)
 
 
@@ -139,6 +147,35 @@ MAX_SUMMARY = 500
 """The platform's limit for a summary (``docs/platform-api.md``); the fields keep it all."""
 MAX_QUOTED = 120
 """Characters of one value (the elder's words) quoted in a summary."""
+
+
+_SINGULAR = {"reminders": "reminder", "times": "time", "minutes": "minute", "stars": "star",
+             "dinners": "dinner", "lunches": "lunch", "breakfasts": "breakfast",
+             "portions": "portion", "days": "day"}  # fmt: skip
+_PLURAL = {singular: plural for plural, singular in _SINGULAR.items()}
+_ONE = re.compile(r"\b1 (" + "|".join(_SINGULAR) + r")\b")
+_MANY = re.compile(r"\b(0|[2-9]|\d{2,}) (" + "|".join(_PLURAL) + r")\b")
+_PERSONS = {"my": "your", "me": "you", "i": "you", "myself": "yourself", "mine": "yours",
+            "i'm": "you're", "i've": "you've", "i'll": "you'll", "am": "are"}  # fmt: skip
+_WORD_EN = re.compile(r"[A-Za-z']+")
+
+
+def _agree(sentence: str) -> str:
+    """English numbers and nouns in agreement: 1 reminder, 2 dinners."""
+    sentence = _ONE.sub(lambda m: f"1 {_SINGULAR[m[1]]}", sentence)
+    return _MANY.sub(lambda m: f"{m[1]} {_PLURAL[m[2]]}", sentence)
+
+
+def _second_person(words: str, lang: str) -> str:
+    """What the elder said of themself, said back to them: take my pills → take your pills,
+    吃我的药 → 吃您的药."""
+    if lang == "zh":
+        return words.replace("我们", "咱们").replace("我", "您")
+    return _WORD_EN.sub(lambda m: _match_case(_PERSONS.get(m[0].lower(), m[0]), m[0]), words)
+
+
+def _match_case(word: str, like: str) -> str:
+    return word.capitalize() if like[:1].isupper() and like.lower() != "i" else word
 
 
 def _clip(text: str, limit: int) -> str:
