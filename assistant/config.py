@@ -201,6 +201,21 @@ class Settings:
     second_pass: bool = True
     """When nothing was understood, decode again restricted to the intent sentences' words."""
 
+    number_medical: str = "120"
+    """The number for an ambulance, said when an alarm is not acknowledged (120 in China)."""
+
+    number_fire: str = "119"
+    """The fire brigade's number (119 in China)."""
+
+    number_police: str = "110"
+    """The police's number (110 in China)."""
+
+    button_pin: int = 0
+    """The help button's GPIO pin (BCM number, 2–27), wired to ground; 0: no button."""
+
+    led_pin: int = 0
+    """The status LED's GPIO pin (BCM number, 2–27); 0: no LED."""
+
     speech_rate: int = 140
     """Speaking rate in words per minute (espeak-ng's own default is 175)."""
 
@@ -331,6 +346,17 @@ def _check_days(value: str) -> str | None:
     return None if ok else "write a whole number of days from 1 to 3650, e.g. 30"
 
 
+def _check_phone_number(value: str) -> str | None:
+    ok = value.isascii() and value.isdigit() and 2 <= len(value) <= 8
+    return None if ok else "write the emergency number in digits, e.g. 120 (or 999, 112)"
+
+
+def _check_pin(value: str) -> str | None:
+    number = _whole(value)
+    ok = number is not None and (number == 0 or 2 <= number <= 27)
+    return None if ok else "write a GPIO number (BCM) from 2 to 27, or 0 for none"
+
+
 def _check_reserve(value: str) -> str | None:
     number = _whole(value)
     ok = number is not None and 1 <= number <= 1024
@@ -357,6 +383,11 @@ _CHECKS: dict[str, Callable[[str], str | None]] = {
     "device_id": _check_device_id,
     "retention_days": _check_days,
     "disk_reserve_mb": _check_reserve,
+    "button_pin": _check_pin,
+    "number_medical": _check_phone_number,
+    "number_fire": _check_phone_number,
+    "number_police": _check_phone_number,
+    "led_pin": _check_pin,
     "schedule_source": _check_schedule_source,
     "schedule_poll_s": _seconds_up_to(86_400),
     "heartbeat_s": _seconds_up_to(86_400),

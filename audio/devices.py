@@ -150,6 +150,14 @@ class Speaker:
             except AudioDeviceError as lost:
                 _LOGGER.warning("%s", lost)
 
+    def stop(self) -> None:
+        """Stop what is playing now (any thread: the help button cuts a reply short)."""
+        sd = sounddevice()
+        try:
+            sd.stop()
+        except (AttributeError, sd.PortAudioError) as err:
+            _LOGGER.debug("nothing stopped: %s", err)
+
 
 def _as_array(chunk: AudioChunk) -> Any:
     import numpy as np

@@ -8,9 +8,10 @@ pinyin: ``pypinyin`` with its phrase dictionary (多音字: 重复 chong2, 银�
 血压 xue4, 还没 hai2) turns the characters into syllables. Before that, what is written in
 digits is written as words: a time 8:30 as 八点三十, a reading 130/85 as 一百三十，八十五, a
 telephone number digit by digit (1 as 幺), other numbers, decimals and percentages by
-``cn2an``. Punctuation stays (it makes the pauses); anything else that is neither Chinese
-nor punctuation (a Latin word) is spelt as Mandarin letters' sounds would garble it, so it
-is dropped from speech and listed by ``uncovered`` for the checks.
+``cn2an``. Punctuation stays (it makes the pauses). Latin letters (维生素C, B超, CT) are
+said by their names as Mandarin speakers say them (C 西, B 必); anything else that is
+neither Chinese, a letter nor punctuation is dropped from speech and listed by
+``uncovered`` for the checks.
 
 Receives reply text; emits the text for the voice. English passes unchanged.
 """
@@ -32,6 +33,14 @@ _PUNCTUATION = {"，": ",", "。": ".", "！": "!", "？": "?", "、": ",", "；
                 "（": ",", "）": ",", "“": "", "”": "", "‘": "", "’": "", "《": "", "》": "",
                 "…": ".", "—": ",", "·": " ", "~": ",", "～": ","}  # fmt: skip
 _KEPT = set(",.!?; ")
+_LETTERS = {
+    "a": "ei1", "b": "bi4", "c": "xi1", "d": "di4", "e": "yi4", "f": "ai2 fu1", "g": "ji4",
+    "h": "ai4 qi1", "i": "ai4", "j": "jie4", "k": "kai4", "l": "ai2 lou5", "m": "ai2 mu5",
+    "n": "en1", "o": "ou1", "p": "pi4", "q": "qiu1", "r": "a4", "s": "ai2 si1", "t": "ti4",
+    "u": "you1", "v": "wei1", "w": "da2 bu5 liu5", "x": "ai4 ke4 si1", "y": "wai4",
+    "z": "zei4",
+}  # fmt: skip
+"""Latin letters by their names as Mandarin speakers say them."""
 
 
 @dataclass(frozen=True)
@@ -57,7 +66,8 @@ class Pronouncer:
             return []
         written = words_for_numbers(text)
         return [c for c in written if not (_HAN.match(c) or c in _PUNCTUATION or c in _KEPT
-                                           or c.isspace() or c in "/%")]  # fmt: skip
+                                           or c.isspace() or c in "/%"
+                                           or c.lower() in _LETTERS)]  # fmt: skip
 
 
 def words_for_numbers(text: str) -> str:
@@ -99,6 +109,8 @@ def _syllables(text: str) -> list[str]:
         for part in [piece] if _is_syllable(piece) else list(piece):
             if _is_syllable(part):
                 out.append(part)
+            elif part.isascii() and part.lower() in _LETTERS:
+                out.extend(_LETTERS[part.lower()].split())
             elif part in _PUNCTUATION:
                 mark = _PUNCTUATION[part]
                 if mark.strip():

@@ -30,8 +30,12 @@ class EmergencySkill(Skill):
             fields["said"] = request.text[:MAX_SAID]
             if active is not None:
                 fields["follows"] = active.key
+            if request.slots.get("source") == "button":
+                fields["event"] = "button"  # pressed, not said: the elder may not speak
             key = "emergency.recorded_again" if active is not None else "emergency.recorded"
-            return Handled(Reply(key, {"kind": kind}), Outgoing("emergency", fields, EMERGENCY))
+            advice = [] if active is not None else _advice(kind, request.text)
+            reply = Reply(key, {"kind": kind, "advice": advice})
+            return Handled(reply, Outgoing("emergency", fields, EMERGENCY))
         if active is None:
             return Handled(Reply("cancel.nothing"))
         fields_ = {"emergency_key": active.key, "emergency_keys": list(active.keys)}
@@ -41,3 +45,25 @@ class EmergencySkill(Skill):
             on_yes=Handled(Reply("emergency.cancelled"), cancel),
             on_no=Handled(Reply("emergency.still_calling")),
         )
+
+
+GAS = ("煤气", "燃气", "天然气", "液化气", "gas")
+"""Words that make a fire alarm a gas leak (its advice differs: no switch, no flame)."""
+
+
+def _advice(kind: str, said: str) -> list[Reply]:
+    """What to do while help is on its way, by the danger's kind (docs/dialogue.md cites
+    the first-aid sources); none when the kind is not known."""
+    if kind == "fire" and any(word in said.lower() for word in GAS):
+        return [Reply("advice.gas")]
+    if kind in ("fire", "fall", "medical", "intruder"):
+        return [Reply(f"advice.{kind}")]
+    return []
+
+
+def number_for(kind: str) -> str:
+    """Which emergency number to tell the elder to call: ``fire``, ``police`` or
+    ``medical``."""
+    if kind == "fire":
+        return "fire"
+    return "police" if kind == "intruder" else "medical"

@@ -66,6 +66,7 @@ from skills.base import (
     VolumeStep,
     WaitReminder,
 )
+from skills.emergency import number_for
 from skills.registry import SkillSet
 
 _LOGGER = logging.getLogger(__name__)
@@ -140,7 +141,9 @@ class Dialogue:
         self._schedules = schedules
         self._prompted_at = float("-inf")
         self._tz = ZoneInfo(settings.timezone)
-        self._replies = Replies.load(settings.lang, settings.address_form)
+        numbers = {"medical": settings.number_medical, "fire": settings.number_fire,
+                   "police": settings.number_police}  # fmt: skip
+        self._replies = Replies.load(settings.lang, settings.address_form, numbers)
         self._summaries = (
             self._replies
             if settings.platform_lang == settings.lang
@@ -201,6 +204,42 @@ class Dialogue:
         if isinstance(self._open.outcome, Confirm):
             return self._answer_confirm(self._open.outcome, match.intent, match.slots, text, now)
         return self._answer_ask(self._open.outcome, match.intent, match.slots, text, now)
+
+    def pressed(self) -> list[Say]:
+        """The help button: an emergency at once, with no question (the elder may not be
+        able to speak); whatever was asked is dropped."""
+        now = self._now()
+        self._enter(None, "help button")
+        _LOGGER.info("help button pressed")
+        return self._run("emergency", {"kind": "general", "source": "button"}, "", now)
+
+    def held(self) -> list[Say]:
+        """The help button held down: the alarm that is on is called off, as 我没事了 and
+        yes would (the alarm stays; a cancellation follows it); nothing else."""
+        now = self._now()
+        skill = self._skills.for_intent("emergency")
+        try:
+            outcome = skill.handle(SkillRequest("cancel", {}, "", self._context(now)))
+        except StorageError as err:
+            return self._storage_failed(now, err)
+        if isinstance(outcome, Confirm) and isinstance(outcome.on_yes, Handled):
+            self._enter(None, "help button held")
+            yes = outcome.on_yes
+            if yes.relay is not None:  # the centre reads that it was the button, not words
+                fields = {**yes.relay.fields, "event": "button"}
+                yes = replace(yes, relay=replace(yes.relay, fields=fields))
+            return self._act(yes, now)
+        return []
+
+    def alarm_state(self) -> str:
+        """``alarm`` (on, not acknowledged), ``acknowledged``, or "" (none): for a LED."""
+        try:
+            alarm = self._state.active_emergency()
+        except StorageError:
+            return ""
+        if alarm is None:
+            return ""
+        return "acknowledged" if alarm.acknowledged else "alarm"
 
     def tick(self) -> list[Say]:
         """Let time pass: an emergency unacknowledged, a question unanswered, a reminder."""
@@ -548,7 +587,10 @@ class Dialogue:
         overdue = self._overdue.check()
         if overdue is None:
             return []
-        say = self._say(Reply("emergency.not_acknowledged"), now, urgent=True)
+        first = self._outbox.get(overdue.alarm.key)
+        kind = str(first.fields.get("kind", "general")) if first else "general"
+        say = self._say(Reply("emergency.not_acknowledged", {"number_for": number_for(kind)}),
+                        now, urgent=True)  # fmt: skip
         try:
             if not self._state.escalated(overdue.alarm.key):
                 self._commit_request(overdue.escalation(), now)

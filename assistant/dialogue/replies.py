@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from importlib import resources
 from typing import Any
@@ -34,8 +34,10 @@ VALUE_NAMES = frozenset({
     *WORD_TABLES, "address", "when", "date", "fulldate", "time", "weekday", "lunar", "items",
     "medicines", "more", "count", "stars", "minutes", "volume", "value", "medicine", "what",
     "provider", "age", "who", "said", "note", "reason", "summary", "order_by", "parts",
-    "details", "dose", "due", "reminded", "last_heard",
+    "details", "dose", "due", "reminded", "last_heard", "advice", "number", "fire_number",
 })  # fmt: skip
+NUMBERS = {"medical": "120", "fire": "119", "police": "110"}
+"""Emergency telephone numbers (China's); the settings may give a country's own."""
 JOINERS = {"details": ("，", ", "), "parts": ("，", "; "), "items": ("；", "; ")}
 """How the sentences of a list of replies are joined (zh, en); other lists: 、 or ", "."""
 """The placeholders a text may use."""
@@ -50,9 +52,13 @@ class Replies:
     words: Mapping[str, Mapping[str, str]]
     summaries: Mapping[str, str]
     address_form: str = ""
+    numbers: Mapping[str, str] = field(default_factory=lambda: dict(NUMBERS))
+    """Emergency numbers by kind (medical, fire, police): said in advice and warnings."""
 
     @classmethod
-    def load(cls, lang: str, address_form: str = "") -> Replies:
+    def load(
+        cls, lang: str, address_form: str = "", numbers: Mapping[str, str] | None = None
+    ) -> Replies:
         """The packaged texts of ``lang``, checked."""
         name = f"responses/{lang}.yaml"
         where = f"skills/{name}"
@@ -65,7 +71,7 @@ class Replies:
             raise ResponseDataError(f"{where}: must have `replies`, `words` and `summaries`")
         replies = cls(
             lang, _strings(data, "replies", where), _tables(data, where),
-            _strings(data, "summaries", where), address_form,
+            _strings(data, "summaries", where), address_form, dict(numbers or NUMBERS),
         )  # fmt: skip
         replies.check(where)
         return replies
@@ -93,6 +99,9 @@ class Replies:
         values = self.words_for(reply.values, now, absolute=False)
         comma = "，" if self.lang == "zh" else ", "
         values["address"] = "" if nested or not self.address_form else self.address_form + comma
+        values["fire_number"] = self.numbers.get("fire", NUMBERS["fire"])
+        values["number"] = self.numbers.get(str(reply.values.get("number_for", "medical")),
+                                            NUMBERS["medical"])  # fmt: skip
         sentence = text.format_map(_Blank(values))
         if "age_s" in reply.values:
             age = phrasing.age(float(reply.values["age_s"]), self.lang)
@@ -121,7 +130,10 @@ class Replies:
         zh = self.lang == "zh"
         if isinstance(value, list) and value and all(isinstance(v, Reply) for v in value):
             joiner = JOINERS.get(name, ("，", "; "))[0 if zh else 1]
-            return joiner.join(self.say(v, now, nested=True).rstrip("。.") for v in value)
+            said = [self.say(v, now, nested=True) for v in value]
+            if name == "advice":  # whole sentences after the reply's own
+                return ("" if zh else " ").join(said)
+            return joiner.join(t.rstrip("。.") for t in said)
         if isinstance(value, list):
             table = "meal" if name == "more" else ""
             joined = [self.words.get(table, {}).get(str(v), str(v)) for v in value]

@@ -3,7 +3,7 @@
 Every check is a function of a ``Context`` that returns ``Finding`` values; they run side by
 side (the slow ones, hashing the model and asking the platform, at the same time), and a
 check that raises is itself a failing finding, never a traceback. Order of the report:
-packages, configuration, schedule, microphone, speaker, model, platform, registration,
+packages, configuration, schedule, microphone, speaker, button, model, platform, registration,
 clock, disk, outbox, service. Nothing here changes the device's settings or requests: the
 platform check sends one real, signed heartbeat (it proves registration and tells the
 platform's clock), and a device that never ran gets its empty database.
@@ -36,6 +36,8 @@ from assistant.service.unit import UNIT_NAME, systemd_running
 from assistant.storage.database import Database
 from assistant.storage.space import MIB, Space
 from assistant.values.spans import span
+from assistant.wiring.button import attach
+from assistant.wiring.events import Events
 from assistant.wiring.model_choice import model_folder
 from audio.devices import find_device, sounddevice
 from audio.model_files import check_model
@@ -200,6 +202,25 @@ def microphone(ctx: Context) -> list[Finding]:
 def speaker(ctx: Context) -> list[Finding]:
     """The playback device."""
     return [_device(ctx.settings.audio_output, "output", "speaker", "speaker-test")]
+
+
+def button(ctx: Context) -> list[Finding]:
+    """The help button (and LED): its pins can be claimed, or the running XiaoAn holds them."""
+    pin, led = ctx.settings.button_pin, ctx.settings.led_pin
+    if not pin:
+        return [Finding("button", SKIP, "no help button (button_pin: 0)",
+                        "wire one for elders who may not be able to speak: "
+                        "docs/raspberry-pi.md")]  # fmt: skip
+    found, problem = attach(pin, led, Events())
+    if found is not None:
+        found.close()
+        light = f", LED on GPIO {led}" if led else ""
+        return [Finding("button", OK, f"help button on GPIO {pin}{light}")]
+    status = runtime_file(ctx.paths).read()
+    if status is not None and status.running(ctx.clock()):
+        return [Finding("button", OK, f"help button on GPIO {pin}, held by the running XiaoAn")]
+    return [Finding("button", FAIL, problem, "check the wiring (docs/raspberry-pi.md#the-help-"
+                    "button) and that this is a Raspberry Pi with its GPIO library")]  # fmt: skip
 
 
 def _what_and_fix(err: AssistantError) -> tuple[str, str]:
@@ -404,8 +425,8 @@ def _systemd_state() -> str | None:
 
 
 CHECKS: Sequence[Callable[[Context], list[Finding]]] = (
-    packages, configuration, schedule, microphone, speaker, model, platform, disk, outbox,
-    service,
+    packages, configuration, schedule, microphone, speaker, button, model, platform, disk,
+    outbox, service,
 )  # fmt: skip
 
 

@@ -22,8 +22,10 @@ from collections.abc import Callable
 from assistant.config import Paths, Settings
 from assistant.dialogue.machine import Say
 from assistant.errors import ModelError
+from assistant.service.modes import with_led
 from assistant.service.supervisor import Supervisor, Watch
 from assistant.wiring.app import Assistant, build
+from assistant.wiring.button import attach
 from assistant.wiring.events import Events
 from assistant.wiring.model_choice import model_folder
 from assistant.wiring.stages import model_for, stages_for
@@ -50,18 +52,22 @@ def run_service(settings: Settings, paths: Paths, model_dir: str, watch: Watch) 
         return
     microphone = Microphone(settings.audio_input, wait_for_device=True)
     speaker = Speaker(settings.audio_output, wait_for_device=True)
+    button, no_button = attach(settings.button_pin, settings.led_pin, events)
 
     def problems() -> tuple[str, ...]:
-        missing = ((microphone.missing, NO_MICROPHONE), (speaker.missing, NO_SPEAKER))
+        missing = ((microphone.missing, NO_MICROPHONE), (speaker.missing, NO_SPEAKER),
+                   (bool(no_button), no_button))  # fmt: skip
         return tuple(text for absent, text in missing if absent)
 
     stages = stages_for(settings, model, assistant.parser, microphone, speaker)
     supervisor = watch.over(assistant, settings, paths, "service", model.folder.name, problems)
     loop = VoiceLoop(assistant, stages, settings, events, on_say=_log_said,
-                     on_tick=supervisor.tick)  # fmt: skip
+                     on_tick=with_led(supervisor.tick, button, assistant))  # fmt: skip
     try:
         _run(supervisor, loop)
     finally:
+        if button is not None:
+            button.close()
         microphone.close()
 
 
@@ -69,7 +75,9 @@ def _without_model(
     assistant: Assistant, settings: Settings, paths: Paths, model_dir: str, watch: Watch,
     events: Events, problem: str, clock: Callable[[], float] = time.monotonic,
 ) -> None:  # fmt: skip
-    supervisor = watch.over(assistant, settings, paths, "service", "", lambda: (problem,))
+    button, no_button = attach(settings.button_pin, settings.led_pin, events)
+    found = tuple(p for p in (problem, no_button) if p)
+    supervisor = watch.over(assistant, settings, paths, "service", "", lambda: found)
     looked = clock()
     loop: VoiceLoop
 
@@ -86,8 +94,13 @@ def _without_model(
         _LOGGER.warning("a speech model is installed now: restarting to use it")
         loop.stop()
 
-    loop = VoiceLoop(assistant, None, settings, events, on_say=_log_said, on_tick=tick)
-    _run(supervisor, loop)
+    loop = VoiceLoop(assistant, None, settings, events, on_say=_log_said,
+                     on_tick=with_led(tick, button, assistant))  # fmt: skip
+    try:  # no model: the help button still calls for help
+        _run(supervisor, loop)
+    finally:
+        if button is not None:
+            button.close()
 
 
 def _run(supervisor: Supervisor, loop: VoiceLoop) -> None:

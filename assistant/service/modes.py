@@ -19,11 +19,12 @@ from typing import TextIO
 from assistant.config import Paths, Settings
 from assistant.errors import AudioDeviceError, ModelError
 from assistant.service.supervisor import Watch
-from assistant.wiring.app import build
+from assistant.wiring.app import Assistant, build
+from assistant.wiring.button import HelpButton, attach, led_state
 from assistant.wiring.events import Events, writer
 from assistant.wiring.model_choice import model_folder
 from assistant.wiring.stages import model_for, stages_for
-from assistant.wiring.voice_loop import Heard, VoiceLoop, run_text
+from assistant.wiring.voice_loop import Heard, Phase, VoiceLoop, run_text
 from audio.devices import AudioOutput, Speaker, WavRecorder
 from audio.sources import AudioSource, Microphone
 
@@ -75,17 +76,35 @@ def run_voice(
     output: AudioOutput = WavRecorder(replies) if replies else Speaker(settings.audio_output)
     stages = stages_for(settings, model, assistant.parser, source, output)
     write = writer(out, as_json, label=_label(settings))
-    supervisor = (watch or Watch()).over(assistant, settings, paths, "voice", model.folder.name)
+    button, problem = attach(settings.button_pin, settings.led_pin, events)
+    supervisor = (watch or Watch()).over(assistant, settings, paths, "voice", model.folder.name,
+                                         lambda: (problem,) if problem else ())  # fmt: skip
     loop = VoiceLoop(assistant, stages, settings, events, on_say=write, on_heard=_log_heard,
-                     on_tick=supervisor.tick)  # fmt: skip
+                     on_tick=with_led(supervisor.tick, button, assistant))  # fmt: skip
     events.feed(lines)
     try:
         with supervisor.running():
             loop.run(linger_s)
     finally:
+        if button is not None:
+            button.close()
         source.close()
         if isinstance(output, WavRecorder):
             output.close()
+
+
+def with_led(
+    tick: Callable[[Phase], None], button: HelpButton | None, assistant: Assistant
+) -> Callable[[Phase], None]:
+    """The loop's tick, showing the state on the button's LED as well."""
+    if button is None:
+        return tick
+
+    def both(phase: Phase) -> None:
+        tick(phase)
+        button.show(led_state(phase.value, assistant.dialogue.alarm_state()))
+
+    return both
 
 
 def _log_heard(heard: Heard) -> None:

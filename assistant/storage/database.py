@@ -125,7 +125,7 @@ class Database:
     def hold(self) -> sqlite3.Connection:
         """A connection the caller keeps open (and closes): while one is open, the WAL
         index stays on disk, so reading needs no new space."""
-        return self._open()
+        return self._open(check_same_thread=False)  # closed by whichever thread stops
 
     @contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
@@ -138,19 +138,20 @@ class Database:
         finally:
             conn.close()
 
-    def _open(self) -> sqlite3.Connection:
+    def _open(self, check_same_thread: bool = True) -> sqlite3.Connection:
         try:
-            return self._try_open()
+            return self._try_open(check_same_thread)
         except (OSError, sqlite3.Error) as err:
             if not _for_want_of_space(err, self.space) or not self.space.release():
                 raise self._failure("cannot open the database", err) from err
         try:  # the reserve made room: once more
-            return self._try_open()
+            return self._try_open(check_same_thread)
         except (OSError, sqlite3.Error) as err:
             raise self._failure("cannot open the database", err) from err
 
-    def _try_open(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
+    def _try_open(self, check_same_thread: bool = True) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None,
+                               check_same_thread=check_same_thread)  # fmt: skip
         try:
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA synchronous=FULL")

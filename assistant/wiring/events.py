@@ -37,10 +37,22 @@ class End:
 
 @dataclass(frozen=True)
 class WakeRequest:
-    """A button (or a keypress) woke XiaoAn: listen without the wake phrase."""
+    """A keypress woke XiaoAn: listen without the wake phrase."""
 
 
-Item = Line | End | WakeRequest | RelayEvent
+@dataclass(frozen=True)
+class ButtonPressed:
+    """The help button was pressed (``at``: monotonic seconds): an emergency, at once."""
+
+    at: float
+
+
+@dataclass(frozen=True)
+class ButtonHeld:
+    """The help button was held down: cancel the alarm that is on, if one is."""
+
+
+Item = Line | End | WakeRequest | ButtonPressed | ButtonHeld | RelayEvent
 
 
 class Events:
@@ -48,14 +60,28 @@ class Events:
 
     def __init__(self) -> None:
         self.queue: queue.Queue[Item] = queue.Queue()
+        self.interrupt = threading.Event()
+        """Set by the help button: stop the reply being spoken."""
+        self.stop_speech: Callable[[], None] = lambda: None
+        """Cuts the sentence being played short (the loop sets it to its speaker's)."""
 
     def relay(self, event: RelayEvent) -> None:
         """The senders' ``on_event`` callback."""
         self.queue.put(event)
 
     def wake(self) -> None:
-        """The hook for a physical button (any thread): listen as if woken by voice."""
+        """A keypress (any thread): listen as if woken by voice."""
         self.queue.put(WakeRequest())
+
+    def press(self, at: float) -> None:
+        """The help button (its own thread): stop speaking, and call for help."""
+        self.interrupt.set()
+        self.stop_speech()
+        self.queue.put(ButtonPressed(at))
+
+    def hold(self) -> None:
+        """The help button held down (its own thread)."""
+        self.queue.put(ButtonHeld())
 
     def feed(self, lines: Iterable[str]) -> threading.Thread:
         """Read ``lines`` in a thread of their own (stdin blocks)."""

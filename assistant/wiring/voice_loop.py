@@ -34,7 +34,17 @@ from assistant.config import Settings
 from assistant.dialogue.machine import Say
 from assistant.errors import SpeechOutError
 from assistant.wiring.app import Assistant
-from assistant.wiring.events import TICK_S, End, Events, Item, Line, WakeRequest, writer
+from assistant.wiring.events import (
+    TICK_S,
+    ButtonHeld,
+    ButtonPressed,
+    End,
+    Events,
+    Item,
+    Line,
+    WakeRequest,
+    writer,
+)
 from audio.chunks import CHUNK_MS, AudioChunk, tone
 from audio.devices import AudioOutput
 from audio.recognizer import Recognizer, Transcript, best_transcript
@@ -247,9 +257,15 @@ class VoiceLoop:
         volume = self._assistant.state.volume()
         first: float | None = None
         voice = self._stages.voice
+        self._events.interrupt.clear()
+        self._events.stop_speech = getattr(self._stages.output, "stop", lambda: None)
         for say in says:
             how = delivery(self._settings.speech_rate, volume, say.emphasis)
+            if self._events.interrupt.is_set():
+                break  # the help button: its emergency comes next
             for sentence in voice.sentences(say.text):
+                if self._events.interrupt.is_set():
+                    break
                 try:
                     audio = voice.synthesize(sentence, how)
                 except SpeechOutError as err:
@@ -272,7 +288,18 @@ class VoiceLoop:
             self._handle(item)
 
     def _handle(self, item: Item) -> None:
-        if self._stages is not None and (
+        if isinstance(item, ButtonPressed | ButtonHeld):
+            self._events.interrupt.clear()
+            if self._phase is Phase.LISTENING:
+                self._back_to_waiting("help button")
+            if isinstance(item, ButtonPressed):
+                says = self._dialogue.pressed()
+                _LOGGER.info("help button: committed %.0f ms after the press",
+                             (self._monotonic() - item.at) * 1000)  # fmt: skip
+            else:
+                says = self._dialogue.held()
+            self._say_or_hold(says, answered=True)
+        elif self._stages is not None and (
             isinstance(item, WakeRequest) or (isinstance(item, Line) and not item.text)
         ):
             if self._phase is Phase.WAITING:

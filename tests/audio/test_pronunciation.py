@@ -89,7 +89,8 @@ def test_the_old_voice_switched_and_the_new_one_does_not() -> None:
     [("重复一遍", "chong2 fu4"), ("银行", "yin2 hang2"), ("长大", "zhang3 da4"),
      ("血压", "xue4 ya1"), ("还没吃", "hai2 mei2"), ("八点半", "ba1 dian3 ban4"),
      ("8:30", "ba1 dian3 ban4"), ("130/85", "yi4 bai3 san1 shi2 , ba1 shi2 wu3"),
-     ("37.5度", "san1 shi2 qi1 dian3 wu3 du4"), ("13800138000", "yao1 san1 ba1 ling2")],
+     ("37.5度", "san1 shi2 qi1 dian3 wu3 du4"), ("13800138000", "yao1 san1 ba1 ling2"),
+     ("维生素C", "wei2 sheng1 su4 xi1"), ("做个B超", "bi4 chao1")],
 )  # fmt: skip
 def test_characters_and_numbers_are_read_as_a_person_would(text: str, syllables: str) -> None:
     assert syllables in PRONOUNCER.spoken(text)

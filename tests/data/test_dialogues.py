@@ -35,6 +35,10 @@ def _act(h: Harness, turn: dict[str, Any]) -> list[Say]:
         return h.wait(float(turn["wait"]))
     if "send" in turn:
         return h.send()
+    if "press" in turn:  # the help button
+        return h.assistant.dialogue.pressed()
+    if "hold" in turn:  # the help button held down
+        return h.assistant.dialogue.held()
     if "restart" in turn:
         h.restart()
         return []
