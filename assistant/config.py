@@ -216,6 +216,10 @@ class Settings:
     led_pin: int = 0
     """The status LED's GPIO pin (BCM number, 2–27); 0: no LED."""
 
+    neural_voice: str = ""
+    """A Piper voice (``.onnx``, its ``.onnx.json`` beside it; relative to ``XIAOAN_HOME``)
+    that speaks instead of espeak-ng; empty, or one that fails to load: espeak-ng."""
+
     speech_rate: int = 140
     """Speaking rate in words per minute (espeak-ng's own default is 175)."""
 

@@ -99,7 +99,7 @@ def _rig(home: Path, model_dir: str) -> tuple[Rig, str]:
     assistant = build(settings, Paths(home), events.relay)
     model = load_model(folder)
     source = WavSource(_silent_file(home, 100))
-    stages = stages_for(settings, model, assistant.parser, source, TimedOutput())
+    stages = stages_for(settings, Paths(home), model, assistant.parser, source, TimedOutput())
     if voice == "ko":  # the test model knows no Mandarin: Korean garbage words
         stages = dataclasses.replace(stages, wake=WakeWord(model, WakePolicy(KO_WAKE), KO_GARBAGE))
     return Rig(assistant, stages, settings, events, model), voice

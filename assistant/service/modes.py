@@ -74,7 +74,7 @@ def run_voice(
     assistant = build(settings, paths, events.relay)
     model = model_for(settings, paths, model_dir)
     output: AudioOutput = WavRecorder(replies) if replies else Speaker(settings.audio_output)
-    stages = stages_for(settings, model, assistant.parser, source, output)
+    stages = stages_for(settings, paths, model, assistant.parser, source, output)
     write = writer(out, as_json, label=_label(settings))
     button, problem = attach(settings.button_pin, settings.led_pin, events)
     supervisor = (watch or Watch()).over(assistant, settings, paths, "voice", model.folder.name,

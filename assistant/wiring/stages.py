@@ -14,6 +14,7 @@ from assistant.config import Paths, Settings
 from assistant.wiring.model_choice import model_folder
 from assistant.wiring.voice_loop import Stages
 from audio.devices import AudioOutput
+from audio.neural_voice import NeuralVoice, voice_for
 from audio.recognizer import VoskRecognizer
 from audio.sources import AudioSource
 from audio.speech_end import EndPolicy, SpeechEnd, silero
@@ -59,6 +60,7 @@ def end_policy(settings: Settings) -> EndPolicy:
 
 def stages_for(
     settings: Settings,
+    paths: Paths,
     model: VoskModel,
     parser: IntentParser,
     source: AudioSource,
@@ -69,4 +71,10 @@ def stages_for(
     _LOGGER.info("%d sentence words known to the model", len(words))
     return Stages(source, output, wake_for(model, settings, words),
                   SpeechEnd(silero(), end_policy(settings)), VoskRecognizer(model, words),
-                  Voice(settings.lang))  # fmt: skip
+                  reply_voice(settings, paths))  # fmt: skip
+
+
+def reply_voice(settings: Settings, paths: Paths, engine: str = "auto") -> Voice | NeuralVoice:
+    """The voice replies are said in: the configured neural voice, else espeak-ng."""
+    neural = paths.home / settings.neural_voice if settings.neural_voice else None
+    return voice_for(settings.lang, neural, engine)

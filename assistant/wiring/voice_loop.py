@@ -47,6 +47,7 @@ from assistant.wiring.events import (
 )
 from audio.chunks import CHUNK_MS, AudioChunk, tone
 from audio.devices import AudioOutput
+from audio.neural_voice import NeuralVoice
 from audio.recognizer import Recognizer, Transcript, best_transcript
 from audio.sources import AudioSource
 from audio.speech_end import NoSpeech, SpeechEnd, SpeechEnded
@@ -78,7 +79,7 @@ class Stages:
     """None: only the button or Enter wakes XiaoAn."""
     end: SpeechEnd
     recognizer: Recognizer
-    voice: Voice
+    voice: Voice | NeuralVoice
 
 
 @dataclass(frozen=True)
