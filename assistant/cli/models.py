@@ -26,7 +26,10 @@ if TYPE_CHECKING:
     from audio.model_store import InstalledModel, ModelStore, VerifyReport
 
 app = typer.Typer(help="Speech models: list, install, verify, remove.", no_args_is_help=True)
-LangArg = Annotated[str, typer.Argument(help="The language: zh, en (or ko, for tests).")]
+LangArg = Annotated[
+    str, typer.Argument(help="The language: zh, en (or ko, for tests); voice-zh, voice-en: "
+                        "a neural voice.")
+]  # fmt: skip
 
 
 @app.command("list")
@@ -64,6 +67,9 @@ def install(
     changes nothing."""
     if source is not None and url is not None:
         raise typer.BadParameter("give --from or --url, not both")
+    if lang.startswith("voice-"):  # a neural voice: voice-zh, voice-en
+        emit(_install_voice(lang.removeprefix("voice-"), source, as_json))
+        return
     store = _store()
     _known(store, lang)
     if source is not None:
@@ -99,9 +105,29 @@ def verify(
         raise ModelError(f"verification failed for {', '.join(failed)}: reinstall with {fixes}")
 
 
+def _install_voice(lang: str, source: Path | None, as_json: bool) -> str | dict[str, Any]:
+    from assistant.config import load_settings
+    from audio.voice_store import VoiceStore
+
+    _, paths = load_settings()
+    store = VoiceStore(paths.home / "voices")
+    voice = store.install_from(lang, source) if source is not None else store.download(lang)
+    if as_json:
+        return voice.to_json()
+    return f"voice-{lang}: {voice.model.stem} installed in {voice.model.parent}; replies use it"
+
+
 @app.command()
 def remove(lang: LangArg, as_json: JsonOption = False) -> None:
-    """Delete an installed model."""
+    """Delete an installed model (or voice: voice-zh)."""
+    if lang.startswith("voice-"):
+        from assistant.config import load_settings
+        from audio.voice_store import VoiceStore
+
+        _, paths = load_settings()
+        folder = VoiceStore(paths.home / "voices").remove(lang.removeprefix("voice-"))
+        emit({"lang": lang, "removed": str(folder)} if as_json else f"{lang}: removed {folder}")
+        return
     store = _store()
     if not store.folder(lang).is_dir():
         _known(store, lang)  # an installed model not in the manifest may still be removed

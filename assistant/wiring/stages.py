@@ -19,6 +19,7 @@ from audio.recognizer import VoskRecognizer
 from audio.sources import AudioSource
 from audio.speech_end import EndPolicy, SpeechEnd, silero
 from audio.speech_out import Voice
+from audio.voice_store import VoiceStore
 from audio.vosk_model import VoskModel, load_model
 from audio.wake import DEFAULT_PHRASES, WakePolicy, WakeWord
 from intents import IntentParser
@@ -76,5 +77,6 @@ def stages_for(
 
 def reply_voice(settings: Settings, paths: Paths, engine: str = "auto") -> Voice | NeuralVoice:
     """The voice replies are said in: the configured neural voice, else espeak-ng."""
-    neural = paths.home / settings.neural_voice if settings.neural_voice else None
+    neural = (paths.home / settings.neural_voice if settings.neural_voice
+              else VoiceStore(paths.home / "voices").model(settings.lang))  # fmt: skip
     return voice_for(settings.lang, neural, engine)
