@@ -19,6 +19,7 @@ import selectors
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -76,14 +77,54 @@ class PipeLines:
         return line.decode("utf-8", errors="replace")
 
 
+class PlatformLog:
+    """The platform's log lines (its stderr), drained by a thread of their own so the
+    platform never blocks on a full pipe; tests wait on them instead of polling."""
+
+    def __init__(self) -> None:
+        self._lines: list[str] = []
+        self._changed = threading.Condition()
+        self._ended = False
+
+    def drain(self, stream: IO[bytes]) -> None:
+        """Read ``stream`` to its end (run in a thread)."""
+        for raw in stream:
+            with self._changed:
+                self._lines.append(raw.decode("utf-8", errors="replace").rstrip("\n"))
+                self._changed.notify_all()
+        with self._changed:
+            self._ended = True
+            self._changed.notify_all()
+
+    def wait(self, text: str, count: int = 1, timeout_s: float = 10.0, after: int = 0) -> int:
+        """Wait until ``count`` lines from line ``after`` on contain ``text``; the index
+        after the last of them (raises AssertionError after ``timeout_s``)."""
+        deadline = time.monotonic() + timeout_s
+        with self._changed:
+            while True:
+                seen = [i for i, line in enumerate(self._lines) if i >= after and text in line]
+                if len(seen) >= count:
+                    return seen[count - 1] + 1
+                left = deadline - time.monotonic()
+                if self._ended or left <= 0:
+                    raise AssertionError(f"{count} lines with {text!r} not logged in {timeout_s} s")
+                self._changed.wait(left)
+
+
 @contextmanager
-def platform_process(workdir: Path) -> Iterator[str]:
-    """The reference platform in a process of its own; yields its URL."""
+def platform_process(workdir: Path, log: PlatformLog | None = None) -> Iterator[str]:
+    """The reference platform in a process of its own; yields its URL. With ``log``, its
+    log lines go there."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "assistant.refplatform.server", "--port", "0", "--db",
          str(workdir / "platform.db"), "--admin-token", ADMIN, "--device", f"{DEVICE_ID}={SECRET}"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL if log is None else subprocess.PIPE,
     )  # fmt: skip
+    drainer = None
+    if log is not None:
+        assert proc.stderr is not None
+        drainer = threading.Thread(target=log.drain, args=(proc.stderr,), daemon=True)
+        drainer.start()
     try:
         assert proc.stdout is not None
         line = PipeLines(proc.stdout).next(30.0) or ""
@@ -93,6 +134,8 @@ def platform_process(workdir: Path) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(10)
+        if drainer is not None:
+            drainer.join(10)
 
 
 def admin(url: str, method: str, path: str, body: object = None) -> requests.Response:

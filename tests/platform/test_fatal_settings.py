@@ -7,12 +7,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
-from typing import Any
 
-from bench.chaos import DEVICE_ID, admin, assistant_env, platform_process
+from bench.chaos import admin, assistant_env
 from tests.support.speaking import Speaker
+from tests.support.watched_platform import watched_platform
 
 
 def _assistant(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -21,8 +20,8 @@ def _assistant(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[s
 
 
 def test_a_typo_in_the_settings_leaves_a_working_device_that_says_so(tmp_path: Path) -> None:
-    with platform_process(tmp_path) as url:
-        env = dict(assistant_env(tmp_path, url), XIAOAN_HEARTBEAT_S="1")
+    with watched_platform(tmp_path) as platform:
+        env = dict(assistant_env(tmp_path, platform.url), XIAOAN_HEARTBEAT_S="1")
         home = tmp_path / "home"
         home.mkdir()
         (home / "config.yaml").write_text("speach_rate: 120\nrequest_timeout_s: .inf\n",
@@ -31,9 +30,9 @@ def test_a_typo_in_the_settings_leaves_a_working_device_that_says_so(tmp_path: P
         assert speaker.say("救命")[0] == "emergency.recorded"
         status = _assistant(env, "status", "--json")
         problems = json.loads(status.stdout)["runtime"]["problems"]
-        beat = _heartbeat(url)
+        beat = platform.heartbeat_where(lambda body: body.get("problems"))
         errors = speaker.stop()
-        stored = admin(url, "GET", "/v1/admin/requests?kind=emergency").json()["requests"]
+        stored = admin(platform.url, "GET", "/v1/admin/requests?kind=emergency").json()["requests"]
     assert len(stored) == 1  # the default timeout works
     assert any("speach_rate" in p and "speech_rate" in p for p in problems), problems
     assert any("request_timeout_s" in p for p in beat["problems"]), beat
@@ -45,16 +44,3 @@ def test_a_typo_in_the_settings_leaves_a_working_device_that_says_so(tmp_path: P
     assert validate.returncode == 2
     assert "config.yaml, line 1" in validate.stderr
     assert "Traceback" not in errors + status.stderr + validate.stderr
-
-
-def _heartbeat(url: str) -> dict[str, Any]:
-    started = time.monotonic()
-    while time.monotonic() - started < 15:
-        try:
-            body = admin(url, "GET", f"/v1/admin/devices/{DEVICE_ID}/heartbeat").json()["body"]
-        except Exception:  # no heartbeat yet (404)
-            body = {}
-        if body.get("problems"):
-            return dict(body)
-        time.sleep(0.2)
-    raise AssertionError("no heartbeat with the problems")

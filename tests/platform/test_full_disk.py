@@ -11,36 +11,19 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from bench.chaos import DEVICE_ID, admin, assistant_env, platform_process
+from bench.chaos import admin, assistant_env
 from tests.support.small_disk import fill, small_disk
 from tests.support.speaking import Speaker
+from tests.support.watched_platform import watched_platform
 
 DELIVERY_S = 10.0
 """An emergency reaches the platform this soon after the platform can be reached."""
-
-
-def stored(url: str, kind: str) -> list[dict[str, Any]]:
-    reply = admin(url, "GET", f"/v1/admin/requests?kind={kind}").json()
-    return list(reply["requests"])
-
-
-def arrives(url: str, kind: str, count: int, within_s: float = DELIVERY_S) -> float:
-    """Seconds until the platform holds ``count`` requests of ``kind`` (fails after
-    ``within_s``)."""
-    started = time.monotonic()
-    while time.monotonic() - started < within_s:
-        if len(stored(url, kind)) >= count:
-            return time.monotonic() - started
-        time.sleep(0.1)
-    raise AssertionError(f"{count} {kind} not on the platform within {within_s} s")
 
 
 @contextmanager
@@ -61,12 +44,12 @@ def running_until_full(url: str, disk: Path, **settings: str) -> tuple[dict[str,
 
 
 def test_a_running_assistant_on_a_disk_that_fills(tmp_path: Path) -> None:
-    with platform_process(tmp_path) as url, full_disk_home(tmp_path) as disk:
-        env, speaker = running_until_full(url, disk)
+    with watched_platform(tmp_path) as platform, full_disk_home(tmp_path) as disk:
+        env, speaker = running_until_full(platform.url, disk)
         # an ordinary request is refused with the truth, and keeps the room for emergencies
         assert speaker.say("血压一百二七十五") == ["storage.full"]
         assert speaker.say("救命")[0] == "emergency.recorded"
-        arrives(url, "emergency", 1)
+        platform.arrives("emergency", 1)
         status = subprocess.run([sys.executable, "-m", "assistant", "status", "--json"],
                                 env=env, capture_output=True, text=True, check=False)  # fmt: skip
         assert json.loads(status.stdout)["disk"]["full"] is True, status.stderr
@@ -79,36 +62,36 @@ def test_a_running_assistant_on_a_disk_that_fills(tmp_path: Path) -> None:
 
 
 def test_no_room_at_all_the_emergency_is_sent_from_memory(tmp_path: Path) -> None:
-    with platform_process(tmp_path) as url, full_disk_home(tmp_path) as disk:
-        _, speaker = running_until_full(url, disk, XIAOAN_DISK_RESERVE_MB="1")
+    with watched_platform(tmp_path) as platform, full_disk_home(tmp_path) as disk:
+        _, speaker = running_until_full(platform.url, disk, XIAOAN_DISK_RESERVE_MB="1")
         assert speaker.say("救命")[0] == "emergency.recorded"  # into the reserve's room
-        arrives(url, "emergency", 1)
+        platform.arrives("emergency", 1)
         fill(disk, "more")  # whatever filled the disk goes on: not even the reserve is left
         assert speaker.say("着火了，救命")[0] == "emergency.not_stored"
-        arrives(url, "emergency", 2)
+        platform.arrives("emergency", 2)
         errors = speaker.stop()
     assert "Traceback" not in errors
 
 
 def test_a_backlog_is_sent_by_a_service_started_on_a_full_disk(tmp_path: Path) -> None:
-    with platform_process(tmp_path) as url, full_disk_home(tmp_path) as disk:
-        env = assistant_env(disk, url)
+    with watched_platform(tmp_path) as platform, full_disk_home(tmp_path) as disk:
+        env = assistant_env(disk, platform.url)
         env["XIAOAN_DISK_RESERVE_MB"] = "4"
-        admin(url, "PUT", "/v1/admin/faults", {"fail_rate": 1.0})  # the platform is down
+        admin(platform.url, "PUT", "/v1/admin/faults", {"fail_rate": 1.0})  # the platform is down
         speaker = Speaker(env)
         assert speaker.say("救命")[0] == "emergency.recorded"
         speaker.proc.kill()  # a power cut: the outbox holds the emergency
         speaker.proc.wait(10)
         fill(disk)
-        admin(url, "PUT", "/v1/admin/faults", {"fail_rate": 0.0})  # the platform is back
+        admin(platform.url, "PUT", "/v1/admin/faults", {"fail_rate": 0.0})  # the platform is back
         service = subprocess.Popen(
             [sys.executable, "-m", "assistant", "run", "--service"],
             env=dict(env, XIAOAN_HEARTBEAT_S="1", XIAOAN_MODEL_DIR=str(tmp_path / "no-model")),
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )  # fmt: skip
         try:
-            seconds = arrives(url, "emergency", 1, within_s=DELIVERY_S + 5)  # start-up too
-            beat = _heartbeat_saying_full(url)
+            seconds = platform.arrives("emergency", 1, within_s=DELIVERY_S + 5)  # start-up too
+            beat = platform.heartbeat_where(lambda body: body.get("disk_full"))
         finally:
             service.terminate()
             errors = service.communicate(timeout=30)[1].decode("utf-8", "replace")
@@ -122,29 +105,16 @@ def test_a_backlog_is_sent_by_a_service_started_on_a_full_disk(tmp_path: Path) -
 
 
 def test_an_alarm_nobody_acknowledged_is_said_on_a_full_disk(tmp_path: Path) -> None:
-    with platform_process(tmp_path) as url, full_disk_home(tmp_path) as disk:
-        admin(url, "PUT", "/v1/admin/faults", {"fail_rate": 1.0})  # nobody answers
-        _, speaker = running_until_full(url, disk, XIAOAN_EMERGENCY_ACK_TIMEOUT_S="2")
+    with watched_platform(tmp_path) as platform, full_disk_home(tmp_path) as disk:
+        admin(platform.url, "PUT", "/v1/admin/faults", {"fail_rate": 1.0})  # nobody answers
+        _, speaker = running_until_full(platform.url, disk, XIAOAN_EMERGENCY_ACK_TIMEOUT_S="2")
         assert speaker.say("救命")[0] == "emergency.recorded"
         assert speaker.hears(10.0) == "emergency.not_acknowledged"
-        admin(url, "PUT", "/v1/admin/faults", {"fail_rate": 0.0})
-        arrives(url, "emergency", 1)
-        arrives(url, "emergency_escalation", 1)  # committed into the reserve's room too
+        admin(platform.url, "PUT", "/v1/admin/faults", {"fail_rate": 0.0})
+        platform.arrives("emergency", 1)
+        platform.arrives("emergency_escalation", 1)  # committed into the reserve's room too
         errors = speaker.stop()
     assert "Traceback" not in errors
-
-
-def _heartbeat_saying_full(url: str) -> dict[str, Any]:
-    started = time.monotonic()
-    while time.monotonic() - started < 15:
-        try:
-            body = admin(url, "GET", f"/v1/admin/devices/{DEVICE_ID}/heartbeat").json()["body"]
-        except Exception:
-            body = {}
-        if body.get("disk_full"):
-            return dict(body)
-        time.sleep(0.2)
-    raise AssertionError("no heartbeat naming the full disk")
 
 
 pytestmark = pytest.mark.timeout(180)
@@ -153,8 +123,8 @@ pytestmark = pytest.mark.timeout(180)
 def test_starting_with_no_reserve_left_uses_the_room_of_its_own_logs(tmp_path: Path) -> None:
     """The reserve was given up and the room eaten since; the Pi restarts on a disk with
     not a byte free, and a changed schedule waits to be taken up."""
-    with platform_process(tmp_path) as url, full_disk_home(tmp_path) as disk:
-        env = {**assistant_env(disk, url), "XIAOAN_DISK_RESERVE_MB": "4"}
+    with watched_platform(tmp_path) as platform, full_disk_home(tmp_path) as disk:
+        env = {**assistant_env(disk, platform.url), "XIAOAN_DISK_RESERVE_MB": "4"}
         first = Speaker(env)
         assert "health.recorded" in first.say("血压一百三八十")
         first.stop()
@@ -166,6 +136,6 @@ def test_starting_with_no_reserve_left_uses_the_room_of_its_own_logs(tmp_path: P
         fill(disk)
         speaker = Speaker(env)
         assert speaker.say("救命")[0] == "emergency.recorded"
-        arrives(url, "emergency", 1)
+        platform.arrives("emergency", 1)
         errors = speaker.stop()
     assert "Traceback" not in errors
