@@ -53,7 +53,7 @@ class SpeechEnded:
     decided_ms: int
     """When the detector decided (``at_ms`` + the trailing silence it waited for)."""
     reason: str
-    """``silence`` or ``max_length``."""
+    """``silence``, ``max_length`` or ``end_of_input``."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +105,12 @@ class SpeechEnd:
             if event is not None:
                 return event
         return None
+
+    def finish(self) -> EndEvent:
+        """The input ended (a recording's end) before the utterance did: it ends here."""
+        if self._last_speech is None:
+            return NoSpeech(round(self._position_ms))
+        return SpeechEnded(round(self._last_speech), round(self._position_ms), "end_of_input")
 
     def _window(self, window: bytes, end_ms: float) -> EndEvent | None:
         policy = self._policy

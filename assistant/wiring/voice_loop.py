@@ -12,11 +12,11 @@ States (transitions only in ``_enter``, each logged at DEBUG)::
 
 One thread owns the dialogue: audio chunks, the senders' events, stdin lines and the
 passing of time all reach it here, in both modes. At the end of the input (the recording,
-or stdin in text mode) the loop stops once nothing is pending, or after ``linger_s``; what
-is not sent yet stays in the outbox and goes out on the next start. What the dialogue says
-while the elder is speaking waits until XiaoAn answered. Audio captured while XiaoAn
-speaks is dropped, so it never hears itself. No audio is kept once an utterance was
-understood.
+or stdin in text mode) an utterance under way ends there, and the loop stops once nothing
+is pending, or after ``linger_s``; what is not sent yet stays in the outbox and goes out on
+the next start. What the dialogue says while the elder is speaking waits until XiaoAn
+answered. Audio captured while XiaoAn speaks is dropped, so it never hears itself. No
+audio is kept once an utterance was understood.
 """
 
 from __future__ import annotations
@@ -163,6 +163,8 @@ class VoiceLoop:
             if chunk is not None:
                 self._source_ms = chunk.end_ms
                 self._on_chunk(chunk)
+            elif self._stages.source.ended and self._phase is Phase.LISTENING:
+                self._utterance_over(self._stages.end.finish())  # no more audio will come
         self._handle_events()
 
     def _ended(self) -> bool:
@@ -218,6 +220,10 @@ class VoiceLoop:
     def _hear_chunk(self, chunk: AudioChunk) -> None:
         self._audio.recognizer.accept(chunk)
         event = self._audio.end.process(chunk)
+        if event is not None:
+            self._utterance_over(event)
+
+    def _utterance_over(self, event: SpeechEnded | NoSpeech) -> None:
         if isinstance(event, SpeechEnded):
             self._understand(event)
         elif isinstance(event, NoSpeech):

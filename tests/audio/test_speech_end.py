@@ -73,3 +73,16 @@ def test_a_single_click_does_not_start_speech_and_a_pause_shorter_than_the_end_i
     assert isinstance(event, SpeechEnded)
     assert event.at_ms == round(1000 + 21 * WINDOW_MS)
     assert event.decided_ms - event.at_ms == pytest.approx(300, abs=WINDOW_MS)
+
+
+def test_the_end_of_the_input_ends_the_utterance_under_way() -> None:
+    speaking = SpeechEnd(_scripted("...." + "#" * 20), EndPolicy(speech_end_ms=300))
+    speaking.start(0)
+    assert _events(speaking, list(split(silence(round(24 * WINDOW_MS))))) == []
+    ended = speaking.finish()
+    assert isinstance(ended, SpeechEnded)
+    assert (ended.reason, ended.at_ms) == ("end_of_input", round(24 * WINDOW_MS))
+    quiet = SpeechEnd(_scripted("...."), EndPolicy())
+    quiet.start(0)
+    assert _events(quiet, list(split(silence(round(4 * WINDOW_MS))))) == []
+    assert isinstance(quiet.finish(), NoSpeech)

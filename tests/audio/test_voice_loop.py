@@ -121,6 +121,19 @@ def test_a_follow_up_answer_needs_no_wake_phrase(tmp_path: Path, voice: Voice) -
     assert run.assistant.outbox.latest(["service_booking"])
 
 
+@pytest.mark.timeout(120)
+def test_a_recording_that_ends_while_a_question_is_open_ends_the_loop(
+    tmp_path: Path, voice: Voice
+) -> None:
+    """The replayed recording (``assistant run --audio FILE``) ends after XiaoAn asked:
+    nothing more will be heard, so the loop goes back to waiting and stops."""
+    rec = recording(tmp_path / "in.wav", 500, KO_WAKE, 300, "오늘 날씨가 좋네요", 100)
+    run = _run(tmp_path, rec.path, voice, texts=["我想约明天上午保洁"])
+    assert run.said[-1].key.startswith("booking.confirm")
+    assert run.loop.phase is Phase.WAITING
+    assert run.assistant.outbox.counts()["pending"] == 0  # nothing booked unconfirmed
+
+
 def test_speech_without_the_wake_phrase_is_ignored(tmp_path: Path, voice: Voice) -> None:
     rec = recording(tmp_path / "in.wav", 500, "오늘 날씨가 좋네요", 2500)
     run = _run(tmp_path, rec.path, voice, texts=["我摔倒了"])
