@@ -63,15 +63,29 @@ class Voice:
     """Synthesises replies in one language; every ``Voice`` shares the process's espeak-ng
     (``_espeak``), one call at a time."""
 
-    def __init__(self, lang: str) -> None:
-        self._voice = VOICES[lang].encode()
-        self._pronouncer = Pronouncer(lang)
+    engine = "espeak-ng"
+
+    def __init__(self, lang: str, as_written_by: str = "") -> None:
+        """``as_written_by``: another espeak-ng voice, given the text as written instead
+        (``bench/speech.py`` compares with espeak-ng's own reading of the characters)."""
+        self.lang = lang
+        self.name = as_written_by or VOICES[lang]
+        self._voice = self.name.encode()
+        self._pronouncer = Pronouncer("en" if as_written_by else lang)  # "en": unchanged
         self._pronouncer.spoken("一")  # its dictionaries load now (0.4 s), not at a reply
         self._espeak, self._rate = _espeak()
 
     def sentences(self, text: str) -> list[str]:
         """The reply cut after each sentence's end mark, so the first plays sooner."""
         return self.split(text)
+
+    def spoken(self, text: str) -> str:
+        """What the engine is given for ``text`` (Mandarin: tone-numbered pinyin)."""
+        return self._pronouncer.spoken(text)
+
+    def phonemes(self, text: str) -> list[str]:
+        """The engine's phonemes, one line per sentence (see ``phonemes``)."""
+        return _espeak_phonemes(self.name, [self.spoken(part) for part in self.split(text)])
 
     @staticmethod
     def split(text: str) -> list[str]:
@@ -137,11 +151,15 @@ def phonemes(lang: str, text: str) -> list[str]:
     engine's own marker where it switches language (``(en)``); through the ``espeak-ng``
     program, the same library the voice uses."""
     pronouncer = Pronouncer(lang)
+    return _espeak_phonemes(pronouncer.voice, [pronouncer.spoken(s) for s in Voice.split(text)])
+
+
+def _espeak_phonemes(voice: str, sentences: list[str]) -> list[str]:
     out = []
-    for sentence in Voice.split(text):
+    for sentence in sentences:
         try:
             done = subprocess.run(
-                ["espeak-ng", "-v", pronouncer.voice, "-x", "-q", pronouncer.spoken(sentence)],
+                ["espeak-ng", "-v", voice, "-x", "-q", sentence],
                 capture_output=True, text=True, timeout=30, check=False,
             )  # fmt: skip
         except (OSError, subprocess.TimeoutExpired) as err:

@@ -54,9 +54,7 @@ def main() -> None:
     print(f"reply text ready → first sentence's audio ready, ms ({len(texts)} zh replies):")
     pinyin = Voice("zh")
     print(_line("zh, pinyin → cmn-latn-pinyin", _first_audio(pinyin, texts)))
-    old = Voice("zh")
-    old._voice = b"cmn"
-    old._pronouncer = type(old._pronouncer)("en")
+    old = Voice("zh", as_written_by="cmn")
     print(_line("zh, characters → cmn (before)", _first_audio(old, texts)))
     _neural()
 

@@ -53,7 +53,6 @@ def say(
     """Say TEXT as XiaoAn would: on the speaker, into a WAV file, or as phonemes."""
     from assistant.cli.shared import settings_and_paths
     from assistant.wiring.stages import reply_voice
-    from audio.neural_voice import NeuralVoice
     from audio.pronounce import Pronouncer
 
     if voice not in ("auto", "espeak", "neural"):
@@ -63,21 +62,14 @@ def say(
     if not sentence:
         raise typer.BadParameter("give the text to say", param_hint="TEXT")
     engine = reply_voice(settings, paths, voice)
-    pronouncer = Pronouncer(settings.lang)
-    neural = isinstance(engine, NeuralVoice)
-    name = f"neural:{engine.name}" if isinstance(engine, NeuralVoice) else "espeak-ng:" + (
-        pronouncer.voice)  # fmt: skip
-    spoken = sentence if neural else pronouncer.spoken(sentence)
-    report: dict[str, object] = {"lang": settings.lang, "text": sentence, "voice": name,
-                                 "spoken": spoken}  # fmt: skip
+    report: dict[str, object] = {"lang": settings.lang, "text": sentence,
+                                 "voice": f"{engine.engine}:{engine.name}",
+                                 "spoken": engine.spoken(sentence)}  # fmt: skip
     if phonemes:
-        from audio.speech_out import phonemes as engine_phonemes
-
-        lines = (engine.phonemes(sentence) if isinstance(engine, NeuralVoice)
-                 else engine_phonemes(settings.lang, sentence))  # fmt: skip
+        lines = engine.phonemes(sentence)
         report["phonemes"] = lines
         report["switches"] = sum(line.count("(") for line in lines)
-        report["uncovered"] = pronouncer.uncovered(sentence)
+        report["uncovered"] = Pronouncer(settings.lang).uncovered(sentence)
         if as_json:
             typer.echo(json.dumps(report, ensure_ascii=False))
         else:

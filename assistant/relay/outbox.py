@@ -177,7 +177,9 @@ class Outbox:
         skipped = sorted(skip)
         if lane[0] == EMERGENCY_PRIORITY and self._unstored:
             self._store_unstored()  # on disk as soon as there is room (this lane only)
-        waiting = self._waiting_in_memory(lane, delivered=set(skipped))
+        if self._waits_for_unstored(lane):
+            return None
+        waiting = self._waiting_in_memory(delivered=set(skipped))
         if waiting:
             due = [r for r in waiting if r.next_at <= now and r.key not in skipped]
             return min(due, key=lambda r: r.next_at) if due else None
@@ -192,7 +194,9 @@ class Outbox:
 
     def next_wakeup(self, lane: Lane = ALL) -> float | None:
         """When the earliest pending row of ``lane`` is due (None: nothing pending)."""
-        waiting = self._waiting_in_memory(lane)
+        if self._waits_for_unstored(lane):
+            return float("inf")  # until the emergencies' lane sent them
+        waiting = self._waiting_in_memory()
         if waiting:
             return min(r.next_at for r in waiting)
         with self._db.connect() as conn:
@@ -203,18 +207,23 @@ class Outbox:
             ).fetchone()[0]
         return float(value) if value is not None else None
 
-    def _waiting_in_memory(self, lane: Lane, delivered: set[str] | None = None) -> list[OutboxRow]:
+    def _waits_for_unstored(self, lane: Lane) -> bool:
+        """Whether ``lane`` (not the emergencies') waits for an unstored emergency:
+        emergencies first."""
+        if lane[0] == EMERGENCY_PRIORITY:
+            return False
+        with self._lock:
+            return any(r.state == PENDING for r in self._unstored)
+
+    def _waiting_in_memory(self, delivered: set[str] | None = None) -> list[OutboxRow]:
         """Unstored emergencies still to send, but those waiting for a pending row they
         name in ``after_keys`` (an escalation waits for its alarm, wherever it is; the
-        emergencies' lane then sends from disk). Any other lane waits while one is pending
-        (emergencies first): it gets a row that is never due. ``delivered``: keys the
-        platform has although the disk still says pending."""
+        emergencies' lane then sends from disk). ``delivered``: keys the platform has
+        although the disk still says pending."""
         with self._lock:
             pending = [r for r in self._unstored if r.state == PENDING]
         if not pending:
             return []
-        if lane[0] != EMERGENCY_PRIORITY:
-            return [replace(pending[0], next_at=float("inf"))]
         waited_for = {key for r in pending for key in r.after_keys}
         still = (self._pending_keys(waited_for) | {r.key for r in pending}) - (delivered or set())
         return [r for r in pending if not set(r.after_keys) & still]

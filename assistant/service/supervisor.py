@@ -25,6 +25,7 @@ from assistant.service.heartbeat import Heartbeat
 from assistant.service.logs import LastProblem
 from assistant.service.runtime import REFRESH_S, Beat, RuntimeStatus, runtime_file
 from assistant.service.watchdog import Watchdog
+from assistant.storage.space import DiskReport
 from assistant.wiring.app import Assistant
 
 MAX_PROBLEMS, MAX_PROBLEM = 20, 500
@@ -90,7 +91,7 @@ class Supervisor:
         """What the heartbeat carries (``docs/platform-api.md``)."""
         disk = self._assistant.disk()
         problem = self._last_problem.last if self._last_problem else None
-        problems = self._all_problems()
+        problems = self._all_problems(disk)
         last_error = problems[0] if problems else problem.message if problem else None
         counts: dict[str, int | None]
         try:
@@ -105,8 +106,8 @@ class Supervisor:
                 "problems": shown[:MAX_PROBLEMS], "disk_free_mb": disk.free_mb,
                 "disk_full": disk.full}  # fmt: skip
 
-    def _all_problems(self) -> tuple[str, ...]:
-        return (*self._problems(), *self._assistant.problems())
+    def _all_problems(self, disk: DiskReport | None = None) -> tuple[str, ...]:
+        return (*self._problems(), *self._assistant.problems(disk))
 
     def healthy(self) -> bool:
         """Every sender runs, and the heartbeat."""

@@ -78,10 +78,10 @@ class Assistant:
         space.restore()
         return space.report()
 
-    def problems(self) -> tuple[str, ...]:
+    def problems(self, disk_now: DiskReport | None = None) -> tuple[str, ...]:
         """What keeps the device from working fully, each with its fix (status, doctor,
-        the heartbeat)."""
-        disk = self.disk().problem()
+        the heartbeat); ``disk_now``: the disk's report if the caller just made it."""
+        disk = (disk_now or self.disk()).problem()
         found = (*self.settings_problems, self.schedules.problem, self.reminders.problem, disk)
         return tuple(problem for problem in found if problem)
 

@@ -31,6 +31,17 @@ def test_a_reply_is_said_at_the_elders_rate_and_loudness() -> None:
     assert "hˈɛlp" in voice.phonemes("Help is on the way.")[0]
 
 
+def test_the_first_piece_of_a_reply_is_short_and_nothing_is_left_out() -> None:
+    voice = NeuralVoice(_joe(), "en")
+    english = "Please sit or lie down, stay still, and unlock the door if you can. Help is coming."
+    zh = "好的，已记录，正在发给服务中心：明天上午的保洁。有消息我告诉您。"
+    for text in (english, zh):
+        pieces = voice.sentences(text)
+        assert len(pieces[0]) <= 24, pieces
+        assert "".join(pieces).replace(" ", "") == text.replace(" ", "")
+    assert voice.sentences("Help is on the way.") == ["Help is on the way."]
+
+
 def test_espeak_speaks_when_the_neural_voice_cannot(tmp_path: Path) -> None:
     assert isinstance(voice_for("en", tmp_path / "missing.onnx"), Voice)
     assert isinstance(voice_for("en", _joe()), NeuralVoice)
