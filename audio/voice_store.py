@@ -1,15 +1,15 @@
 """Neural voices, installed like the speech models: ``$XIAOAN_HOME/voices/<lang>/``.
 
 A Piper voice is two files, ``NAME.onnx`` and ``NAME.onnx.json``. ``assistant models
-install voice-zh`` downloads the official ones (``OFFICIAL``: the Piper voices'
-repository), ``--from`` takes them from a USB stick: the ``.onnx`` (its ``.onnx.json``
-beside it), a folder holding the pair, or a ``.zip`` of them. Before a voice replaces the
-installed one it is checked: regular files only (no link, no device), within the sizes a
-voice has, the JSON readable, and the model **loaded and made to speak** once. It is
-copied into a temporary folder first and put in place with one rename, so a refused or
-cut-short install changes nothing; the sha256 of both files is recorded
-(``.xiaoan-voice.json``). No trustworthy list of these files' hashes is known here, so
-they are unpinned, as the Mandarin speech model's archive is (docs/models.md).
+install voice-zh`` downloads the official ones (``audio/voices.yaml``: the Piper voices'
+repository, or ``--url`` a mirror), ``--from`` takes them from a USB stick: the ``.onnx``
+(its ``.onnx.json`` beside it), a folder holding the pair, or a ``.zip`` of them. Before a
+voice replaces the installed one it is checked: regular files only (no link, no device),
+within the sizes a voice has, an official voice's files (by name) of the size and md5 the
+repository's catalogue lists, the JSON readable, and the model **loaded and made to
+speak** once. It is copied into a temporary folder first and put in place with one
+rename, so a refused or cut-short install changes nothing; the sha256 of both files is
+recorded (``.xiaoan-voice.json``): the catalogue lists md5, not sha256.
 """
 
 from __future__ import annotations
@@ -24,18 +24,72 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib import resources
 from pathlib import Path
+from typing import Annotated
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    PositiveInt,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+)
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
 
 from assistant.errors import ModelError, SpeechOutError
 from audio.model_download import Progress, fetch
 
 _LOGGER = logging.getLogger(__name__)
-REPOSITORY = "https://huggingface.co/rhasspy/piper-voices/resolve/v1.0.0"
-OFFICIAL = {
-    "zh": ("zh_CN-huayan-medium", f"{REPOSITORY}/zh/zh_CN/huayan/medium/zh_CN-huayan-medium"),
-    "en": ("en_US-lessac-medium", f"{REPOSITORY}/en/en_US/lessac/medium/en_US-lessac-medium"),
-}
-"""The voice of each language: its name, and its URL without ``.onnx`` / ``.onnx.json``."""
+
+
+@dataclass(frozen=True)
+class OfficialVoice:
+    """One language's voice in ``audio/voices.yaml`` (its comments say what each key is)."""
+
+    name: str
+    url: str
+    files: dict[str, tuple[int, str]]
+    """By file name: (size in bytes, md5)."""
+
+
+class _FileIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    size: PositiveInt
+    md5: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
+
+
+class _VoiceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+    url: Annotated[str, StringConstraints(pattern=r"^https?://\S+\.onnx$")]
+    files: dict[str, _FileIn]
+
+
+_VOICES = TypeAdapter(dict[Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")], _VoiceIn])
+
+
+def official_voices() -> dict[str, OfficialVoice]:
+    """The packaged list of official voices (``audio/voices.yaml``), by language."""
+    try:
+        text = resources.files("audio").joinpath("voices.yaml").read_text(encoding="utf-8")
+        data = _VOICES.validate_python(YAML(typ="safe").load(text))
+    except (OSError, YAMLError, ValidationError) as err:
+        raise ModelError(f"audio/voices.yaml: {err}: this is a bug of the XiaoAn package: "
+                         "reinstall it") from err  # fmt: skip
+    out = {}
+    for lang, voice in data.items():
+        wanted = {voice.name + ".onnx", voice.name + ".onnx.json"}
+        if set(voice.files) != wanted:
+            raise ModelError(f"audio/voices.yaml: `{lang}.files` must list {sorted(wanted)}: "
+                             "this is a bug of the XiaoAn package: reinstall it")  # fmt: skip
+        files = {name: (f.size, f.md5) for name, f in voice.files.items()}
+        out[lang] = OfficialVoice(voice.name, voice.url, files)
+    return out
+
+
 MAX_MODEL_BYTES = 200 * 1024 * 1024
 MAX_CONFIG_BYTES = 1024 * 1024
 RECORD = ".xiaoan-voice.json"
@@ -60,6 +114,8 @@ class VoiceStore:
     """``voices_dir/<lang>/`` holds each language's voice."""
 
     voices_dir: Path
+    official: dict[str, OfficialVoice] | None = None
+    """The official voices (None: ``audio/voices.yaml``)."""
 
     def folder(self, lang: str) -> Path:
         return self.voices_dir / lang
@@ -76,11 +132,12 @@ class VoiceStore:
         work = Path(tempfile.mkdtemp(prefix=f".install-voice-{lang}-", dir=self.voices_dir))
         try:
             model = _unpack(source, work)
+            pinned = self._as_listed(lang, model)
             _speaks(model, lang)
             stamp = datetime.now(UTC).isoformat(timespec="seconds")
             sums = {p.name: _sha256(p) for p in (model, _config(model))}
             record = {"source": origin or os.path.realpath(source), "installed_at": stamp,
-                      "sha256": sums}  # fmt: skip
+                      "pinned": pinned, "sha256": sums}  # fmt: skip
             (work / RECORD).write_text(json.dumps(record, indent=1), encoding="utf-8")
             target, aside = self.folder(lang), self.voices_dir / f".old-voice-{lang}"
             shutil.rmtree(aside, ignore_errors=True)
@@ -98,22 +155,53 @@ class VoiceStore:
         assert installed is not None, "just installed"
         return InstalledVoice(lang, installed, str(record["source"]), stamp)
 
-    def download(self, lang: str, progress: Progress | None = None) -> InstalledVoice:
-        """Fetch the official voice of ``lang`` (both files, resumable) and install it."""
-        if lang not in OFFICIAL:
-            raise ModelError(f"no official voice is known for {lang}: known: "
-                             f"{', '.join(OFFICIAL)}; or install one --from a file")  # fmt: skip
-        name, url = OFFICIAL[lang]
+    def voices(self) -> dict[str, OfficialVoice]:
+        """The official voices, by language."""
+        return self.official if self.official is not None else official_voices()
+
+    def _as_listed(self, lang: str, model: Path) -> bool:
+        """Whether ``model`` is the official voice of ``lang`` (by name); if it is, each
+        file must have the listed size and md5, or it is refused."""
+        voice = self.voices().get(lang)
+        if voice is None or model.name != voice.name + ".onnx":
+            return False
+        for path in (model, _config(model)):
+            size, md5 = voice.files[path.name]
+            found = path.stat().st_size
+            if found != size:
+                raise ModelError(
+                    f"{path.name}: {found} bytes, the official voice has {size}: "
+                    "cut short or not the official file; download it again"
+                )
+            digest = _digest(path, "md5")
+            if digest != md5:
+                raise ModelError(
+                    f"{path.name}: md5 {digest}, the official voice has {md5}: "
+                    "damaged or not the official file; download it again"
+                )
+        return True
+
+    def download(self, lang: str, url: str | None = None,
+                 progress: Progress | None = None) -> InstalledVoice:  # fmt: skip
+        """Fetch the official voice of ``lang`` (both files, resumable; ``url``: its .onnx
+        on a mirror, the .onnx.json beside it) and install it; both files must be as
+        listed."""
+        voice = self.voices().get(lang)
+        if voice is None:
+            known = ", ".join(self.voices())
+            raise ModelError(f"no official voice is known for {lang}: known: {known}; "
+                             "or install one --from a file")  # fmt: skip
+        name, onnx = voice.name, url or voice.url
         parts = self.voices_dir / ".downloads" / name
         command = f"assistant models install voice-{lang} --from {name}.onnx"
-        offline = (f"copy {name}.onnx and {name}.onnx.json (from {url}.onnx) to a USB stick"
+        offline = (f"copy {name}.onnx and {name}.onnx.json (from {voice.url}) to a USB stick"
                    f" and run `{command}`")  # fmt: skip
-        for suffix in (".onnx", ".onnx.json"):
-            fetch(url + suffix, parts / (name + suffix + ".part"), progress, (10.0, 30.0), offline)
-        for suffix in (".onnx", ".onnx.json"):
-            os.replace(parts / (name + suffix + ".part"), parts / (name + suffix))
+        for suffix, address in ((".onnx", onnx), (".onnx.json", onnx + ".json")):
+            fetch(address, parts / (name + suffix + ".part"), progress, (10.0, 30.0), offline)
         try:
-            return self.install_from(lang, parts / f"{name}.onnx", url + ".onnx")
+            for suffix in (".onnx", ".onnx.json"):
+                os.replace(parts / (name + suffix + ".part"), parts / (name + suffix))
+            return self.install_from(lang, parts / f"{name}.onnx", onnx)
         finally:
             shutil.rmtree(parts, ignore_errors=True)
 
@@ -201,7 +289,11 @@ def _speaks(model: Path, lang: str) -> None:
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
+    return _digest(path, "sha256")
+
+
+def _digest(path: Path, algorithm: str) -> str:
+    digest = hashlib.new(algorithm, usedforsecurity=algorithm != "md5")
     with path.open("rb") as stream:
         for block in iter(lambda: stream.read(1 << 20), b""):
             digest.update(block)

@@ -68,7 +68,7 @@ def install(
     if source is not None and url is not None:
         raise typer.BadParameter("give --from or --url, not both")
     if lang.startswith("voice-"):  # a neural voice: voice-zh, voice-en
-        emit(_install_voice(lang.removeprefix("voice-"), source, as_json))
+        emit(_install_voice(lang.removeprefix("voice-"), source, url, as_json))
         return
     store = _store()
     _known(store, lang)
@@ -105,13 +105,23 @@ def verify(
         raise ModelError(f"verification failed for {', '.join(failed)}: reinstall with {fixes}")
 
 
-def _install_voice(lang: str, source: Path | None, as_json: bool) -> str | dict[str, Any]:
+def _install_voice(
+    lang: str, source: Path | None, url: str | None, as_json: bool
+) -> str | dict[str, Any]:
     from assistant.config import load_settings
     from audio.voice_store import VoiceStore
 
     _, paths = load_settings()
     store = VoiceStore(paths.home / "voices")
-    voice = store.install_from(lang, source) if source is not None else store.download(lang)
+    if source is not None:
+        voice = store.install_from(lang, source)
+    else:
+        official = store.voices().get(lang)
+        if official is None:
+            store.download(lang, url)  # refused: names the known ones
+        assert official is not None
+        with _progress(official.name, url or official.url) as progress:
+            voice = store.download(lang, url, progress)
     if as_json:
         return voice.to_json()
     return f"voice-{lang}: {voice.model.stem} installed in {voice.model.parent}; replies use it"
