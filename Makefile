@@ -1,7 +1,8 @@
 # Two commands on a fresh machine (see README):
 #   make run    install into .venv and start the assistant (text mode without a microphone)
-#   make test   install into .venv with the test tools and run lint, types, the layer
-#               contract (lint-imports, docs/architecture.md) and every test
+#   make test   install into .venv with the test tools and the care platform's extra, and
+#               run lint, types, the layer contract (lint-imports, docs/architecture.md)
+#               and every test
 # While changing the code:
 #   make model  retrain the intent model (intents/model/*.json) after changing intents/
 #               data, the corpus or the concepts; deterministic (python -m intents.train)
@@ -22,7 +23,7 @@ $(VENV)/.installed: $(BIN)/activate pyproject.toml
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,platform]'
 	touch $@
 
 run: $(VENV)/.installed

@@ -20,6 +20,7 @@ TIERS = {
     "audio": True,
     "platform": True,
     "adversarial": True,
+    "careplatform": True,
 }
 """Tier folder → whether its tests are slow (``make check`` runs ``-m "not slow"``)."""
 

@@ -476,7 +476,7 @@ class PlatformStore:
             )  # fmt: skip
             seq = int(cur.lastrowid or 0)
             if request.kind == "emergency_cancel":
-                for target in _cancel_targets(request.fields):
+                for target in cancel_targets(request.fields):
                     db.execute(
                         "UPDATE requests SET status = 'cancelled', updated_at = ? "
                         "WHERE device_id = ? AND idempotency_key = ? AND kind = 'emergency' "
@@ -632,7 +632,7 @@ def _bump(db: sqlite3.Connection, name: str) -> None:
     )
 
 
-def _cancel_targets(fields: JSONObject) -> list[str]:
+def cancel_targets(fields: JSONObject) -> list[str]:
     """The emergency keys an ``emergency_cancel`` names (``emergency_key``, ``emergency_keys``)."""
     keys = fields.get("emergency_keys")
     named = [fields.get("emergency_key"), *(keys if isinstance(keys, list) else [])]
@@ -644,7 +644,7 @@ def _cancel_exists(db: sqlite3.Connection, device_id: str, emergency_key: str) -
         "SELECT fields FROM requests WHERE device_id = ? AND kind = 'emergency_cancel'",
         (device_id,),
     ).fetchall()
-    return any(emergency_key in _cancel_targets(json.loads(r[0])) for r in rows)
+    return any(emergency_key in cancel_targets(json.loads(r[0])) for r in rows)
 
 
 def _select(db: sqlite3.Connection, request_id: str, device_id: str | None) -> RequestRecord | None:

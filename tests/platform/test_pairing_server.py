@@ -16,6 +16,7 @@ import requests
 from assistant.refplatform.faults import FaultInjector, FaultSettings
 from assistant.refplatform.server import PlatformServer
 from assistant.refplatform.store import iso_utc
+from tests.support.care_fixture import running_careplatform
 from tests.support.platform_fixture import (
     DEVICE_ID,
     DEVICE_SECRET,
@@ -38,8 +39,18 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-@pytest.fixture
-def platform(tmp_path: Path, clock: FakeClock) -> Iterator[PlatformServer]:
+@pytest.fixture(params=["reference", "care"])
+def platform(
+    request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock
+) -> Iterator[PlatformServer]:
+    """The reference server and the care platform (tests marked ``reference_only``: what
+    only the reference offers)."""
+    if request.param == "care":
+        if request.node.get_closest_marker("reference_only"):
+            pytest.skip("the reference server's own: fault injection")
+        with running_careplatform(tmp_path, clock=clock) as care:
+            yield care  # type: ignore[misc]
+        return
     with running_platform(tmp_path, clock=clock) as server:
         yield server
 
@@ -293,6 +304,7 @@ def test_admin_sees_the_last_heartbeat(
 # Faults limited to paths
 
 
+@pytest.mark.reference_only
 def test_faults_hit_only_their_paths(
     admin: AdminClient, platform: PlatformServer, clock: FakeClock
 ) -> None:
@@ -322,6 +334,7 @@ def test_paths_are_prefixes(paths: list[str], path: str, applies: bool) -> None:
     assert (faults.decide(path).fail_status is not None) is applies
 
 
+@pytest.mark.reference_only
 def test_pair_is_subject_to_faults(admin: AdminClient, platform: PlatformServer) -> None:
     code = admin.pairing_code(NEW_ID)
     admin.set_faults(fail_rate=1.0)
@@ -347,6 +360,7 @@ def test_excluded_paths_draw_no_numbers() -> None:
     assert not all(hits(False))
 
 
+@pytest.mark.reference_only
 @pytest.mark.parametrize(
     "paths", ["/v1/heartbeat", [5], ["heartbeat"], ["/v2/heartbeat"], ["/v1"], [""], None]
 )

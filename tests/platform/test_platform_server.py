@@ -26,6 +26,7 @@ from assistant.refplatform.app import PlatformApp
 from assistant.refplatform.faults import FaultInjector, FaultSettings
 from assistant.refplatform.server import PlatformServer, ServerConfig
 from assistant.refplatform.store import Fresh, InProgress, KeyReused, PlatformStore
+from tests.support.care_fixture import running_careplatform
 from tests.support.paths import ROOT
 from tests.support.platform_fixture import (
     ADMIN_TOKEN,
@@ -58,9 +59,20 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-@pytest.fixture
-def platform(tmp_path: Path, clock: FakeClock) -> Iterator[PlatformServer]:
+@pytest.fixture(params=["reference", "care"])
+def platform(
+    request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock
+) -> Iterator[PlatformServer]:
+    """The reference server, and the care platform (``careplatform``) that must keep the
+    same contract; tests marked ``reference_only`` try what only the reference offers
+    (fault injection, its own HTTP layer)."""
     devices = {DEVICE_ID: DEVICE_SECRET, OTHER_ID: OTHER_SECRET}
+    if request.param == "care":
+        if request.node.get_closest_marker("reference_only"):
+            pytest.skip("the reference server's own: fault injection or its HTTP layer")
+        with running_careplatform(tmp_path, devices, clock=clock) as care:
+            yield care  # type: ignore[misc]
+        return
     with running_platform(tmp_path, devices, clock=clock) as server:
         yield server
 
@@ -281,6 +293,7 @@ def test_keys_are_scoped_per_device(device: DeviceClient, other: DeviceClient) -
     assert mine.json()["id"] != theirs.json()["id"]
 
 
+@pytest.mark.reference_only
 def test_concurrent_same_key_is_stored_once(
     platform: PlatformServer, admin: AdminClient, clock: FakeClock
 ) -> None:
@@ -523,6 +536,7 @@ def test_heartbeat(device: DeviceClient, platform: PlatformServer, clock: FakeCl
 # Fault injection
 
 
+@pytest.mark.reference_only
 def test_fail_fault_answers_503_and_stores_nothing(
     device: DeviceClient, admin: AdminClient
 ) -> None:
@@ -535,6 +549,7 @@ def test_fail_fault_answers_503_and_stores_nothing(
     assert admin.faults()["failed"] == 1
 
 
+@pytest.mark.reference_only
 def test_drop_fault_stores_but_does_not_answer(device: DeviceClient, admin: AdminClient) -> None:
     admin.set_faults(drop_rate=1.0)
     key = str(uuid.uuid4())
@@ -547,6 +562,7 @@ def test_drop_fault_stores_but_does_not_answer(device: DeviceClient, admin: Admi
     assert (retry.status_code, retry.headers["Idempotent-Replayed"]) == (201, "true")
 
 
+@pytest.mark.reference_only
 def test_reset_fault_resets_and_stores_nothing(device: DeviceClient, admin: AdminClient) -> None:
     admin.set_faults(reset_rate=1.0)
     with pytest.raises(requests.ConnectionError):
@@ -555,6 +571,7 @@ def test_reset_fault_resets_and_stores_nothing(device: DeviceClient, admin: Admi
     assert admin.stats()["stored"] == 0
 
 
+@pytest.mark.reference_only
 def test_delay_fault(device: DeviceClient, admin: AdminClient) -> None:
     admin.set_faults(delay_ms=200)
     started = time.monotonic()
@@ -574,6 +591,7 @@ def test_seeded_faults_are_reproducible() -> None:
     assert run(7) != run(8)
 
 
+@pytest.mark.reference_only
 def test_fault_settings_are_checked(admin: AdminClient) -> None:
     for bad in ({"fail_rate": 2}, {"delay_ms": -1}, {"fail_status": 200}, {"nope": 1}):
         with pytest.raises(requests.HTTPError) as refused:
@@ -606,6 +624,7 @@ def test_unknown_path_and_wrong_method(platform: PlatformServer) -> None:
     assert set(wrong.headers["Allow"].split(", ")) == {"GET", "POST"}
 
 
+@pytest.mark.reference_only
 @pytest.mark.parametrize(
     ("raw", "status", "code"),
     [

@@ -1,0 +1,147 @@
+"""``xiaoan-platform``: run the care centre's service and look after it.
+
+    xiaoan-platform serve [--host H] [--port N] [--db URL]
+    xiaoan-platform migrate [--db URL]
+    xiaoan-platform user add NAME --role operator|provider|family|admin [--provider P]
+                             [--device ID ...] [--db URL]   (password from stdin or asked)
+
+``--db`` is a database URL (``sqlite:////path/platform.db``, ``postgresql+psycopg://…``)
+or a file path; else ``$XIAOAN_PLATFORM_DB``; else ``platform.db`` here. Exit status: 0
+done, 1 cannot start or a store error, 2 a wrong argument or value.
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import socket
+import sys
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(help=__doc__.split("\n\n")[0], no_args_is_help=True, add_completion=False)
+user_app = typer.Typer(help="Console accounts.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL or SQLite file (default: $XIAOAN_PLATFORM_DB, "
+                 "else platform.db)."),
+]  # fmt: skip
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    typer.echo(f"xiaoan-platform: error: {message}", err=True)
+    return typer.Exit(code)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port; 0 picks a free one.")] = 8787,
+    db: DbOption = None,
+) -> None:
+    """Serve the device API and the console until SIGTERM or Ctrl-C (migrating first)."""
+    import uvicorn
+
+    from careplatform.db.engine import DatabaseUrlError
+    from careplatform.runtime import open_platform
+    from careplatform.settings import settings_from
+    from careplatform.web.app import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    settings = settings_from(db, host, port)
+    try:
+        platform = open_platform(settings)
+    except (DatabaseUrlError, OSError) as err:
+        raise _fail(f"cannot open the database: {err}") from err
+    try:
+        listener = _listen(settings.host, settings.port)
+    except OSError as err:
+        platform.close()
+        raise _fail(f"cannot listen on {settings.host}:{settings.port}: {err.strerror}") from err
+    bound = listener.getsockname()
+    shown = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
+    print(f"listening on http://{shown}:{bound[1]}", flush=True)
+    config = uvicorn.Config(create_app(platform), log_config=None, access_log=False,
+                            timeout_graceful_shutdown=10)  # fmt: skip
+    try:
+        uvicorn.Server(config).run(sockets=[listener])
+    finally:
+        platform.close()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+@app.command()
+def migrate(db: DbOption = None) -> None:
+    """Bring the database to the newest tables (serve does it too)."""
+    from careplatform.db.engine import DatabaseUrlError, open_database
+    from careplatform.db.migrate import upgrade
+    from careplatform.settings import settings_from
+
+    settings = settings_from(db)
+    try:
+        database = open_database(settings.db)
+        before, now = upgrade(database)
+    except (DatabaseUrlError, OSError) as err:
+        raise _fail(f"cannot open the database: {err}") from err
+    database.dispose()
+    typer.echo(f"database at {now}" + ("" if before == now else f" (was {before or 'empty'})"))
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="The account's name (to log in with).")],
+    role: Annotated[str, typer.Option(help="operator, provider, family or admin.")],
+    provider: Annotated[str | None, typer.Option(help="A provider account's provider.")] = None,
+    device: Annotated[list[str] | None, typer.Option(
+        help="A family account's elder (device id); repeat for several.")] = None,
+    db: DbOption = None,
+) -> None:  # fmt: skip
+    """Make a console account; the password is read from stdin (or asked twice)."""
+    from careplatform.db.engine import DatabaseUrlError
+    from careplatform.runtime import open_platform
+    from careplatform.settings import settings_from
+    from careplatform.store.accounts import AccountError, AccountStore
+
+    password = _password()
+    try:
+        platform = open_platform(settings_from(db))
+    except (DatabaseUrlError, OSError) as err:
+        raise _fail(f"cannot open the database: {err}") from err
+    try:
+        account = AccountStore(platform.db).add(name, role, password, provider=provider,
+                                                devices=tuple(device or ()))  # fmt: skip
+    except AccountError as err:
+        raise _fail(str(err), 2) from err
+    finally:
+        platform.close()
+    typer.echo(f"account {account.name} ({account.role}) made")
+
+
+def _password() -> str:
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("password: ")
+    if getpass.getpass("again: ") != first:
+        raise _fail("the two passwords differ", 2)
+    return first
+
+
+def main() -> None:
+    """The console script's entry point."""
+    app(prog_name="xiaoan-platform")
+
+
+if __name__ == "__main__":
+    main()

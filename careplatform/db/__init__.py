@@ -1,0 +1,1 @@
+"""The platform's database: tables, opening a URL, migrations."""

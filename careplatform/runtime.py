@@ -1,0 +1,37 @@
+"""One running platform's parts, built once from its settings and handed to the web
+application and the commands: the database, the stores, the clock."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from careplatform.db.engine import Database, open_database
+from careplatform.db.migrate import upgrade
+from careplatform.settings import PlatformSettings
+from careplatform.store.contract import ContractStore
+
+
+@dataclass
+class Platform:
+    """The platform's parts."""
+
+    settings: PlatformSettings
+    db: Database
+    clock: Callable[[], float] = time.time
+    contract: ContractStore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.contract = ContractStore(self.db, clock=self.clock)
+
+    def close(self) -> None:
+        """Close the database's connections."""
+        self.db.dispose()
+
+
+def open_platform(settings: PlatformSettings, clock: Callable[[], float] = time.time) -> Platform:
+    """Open the database (migrated to the newest tables) and build the parts."""
+    db = open_database(settings.db)
+    upgrade(db)
+    return Platform(settings, db, clock)
