@@ -235,6 +235,7 @@ class PlatformApp:
             ("POST", "/v1/admin/pairing-codes", self._pairing_code),
             ("GET", "/v1/admin/requests", self._admin_list),
             ("POST", "/v1/admin/requests/([^/]+)/status", self._set_status),
+            ("POST", "/v1/admin/requests/([^/]+)/acknowledge", self._acknowledge),
             ("PUT", "/v1/admin/menu/([^/]+)", self._put_menu),
             ("PUT", "/v1/admin/schedule/([^/]+)", self._put_schedule),
             ("PUT", "/v1/admin/faults", self._put_faults),
@@ -479,6 +480,19 @@ class PlatformApp:
         if record is None:
             raise ApiError(404, "not_found", f"no request {call.params[0]}")
         logger.info("request %s is now %s", record.id, status)
+        return Reply(200, record.to_json(admin=True))
+
+    def _acknowledge(self, call: Call) -> Reply:
+        obj = _only(call.json_object(), {"by", "note"})
+        by, note = obj.get("by"), obj.get("note")
+        if not isinstance(by, str) or not 1 <= len(by.strip()) <= 100:
+            _invalid("by must name who acknowledged it (1-100 characters)")
+        if note is not None and (not isinstance(note, str) or len(note) > 500):
+            _invalid("note must be a string of at most 500 characters, or null")
+        record = self._store.acknowledge(call.params[0], note, keep_note="note" not in obj)
+        if record is None:
+            raise ApiError(404, "not_found", f"no request {call.params[0]}")
+        logger.info("request %s acknowledged", record.id)
         return Reply(200, record.to_json(admin=True))
 
     def _put_menu(self, call: Call) -> Reply:

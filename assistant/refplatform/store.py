@@ -73,6 +73,7 @@ CREATE TABLE IF NOT EXISTS requests (
     note TEXT,
     provider TEXT,
     eta TEXT,
+    acknowledged_at TEXT,
     UNIQUE (device_id, idempotency_key)
 );
 CREATE INDEX IF NOT EXISTS requests_device ON requests (device_id, kind);
@@ -110,7 +111,7 @@ CREATE TABLE IF NOT EXISTS counters (
 """
 _REQUEST_COLUMNS = (
     "seq, device_id, idempotency_key, kind, status, priority, lang, summary, fields, "
-    "created_at, received_at, updated_at, note, provider, eta"
+    "created_at, received_at, updated_at, note, provider, eta, acknowledged_at"
 )
 _REQUEST_ID = re.compile(r"R(\d{6,})")
 _OPEN_STATUSES = ("received", "accepted")
@@ -163,6 +164,8 @@ class RequestRecord:
     note: str | None
     provider: str | None
     eta: str | None
+    acknowledged_at: str | None = None
+    """When a person at the care centre acknowledged it (None: nobody yet)."""
 
     @property
     def id(self) -> str:
@@ -183,6 +186,7 @@ class RequestRecord:
             "note": self.note,
             "provider": self.provider,
             "eta": self.eta,
+            "acknowledged_at": self.acknowledged_at,
         }
         if with_key or admin:
             obj["idempotency_key"] = self.idempotency_key
@@ -288,6 +292,9 @@ class PlatformStore:
         self._db.execute("PRAGMA synchronous = FULL")
         self._db.execute("PRAGMA busy_timeout = 10000")
         self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(requests)")}
+        if "acknowledged_at" not in columns:  # a file from before acknowledgements
+            self._db.execute("ALTER TABLE requests ADD COLUMN acknowledged_at TEXT")
         for suffix in ("-wal", "-shm"):
             side = path.with_name(path.name + suffix)
             if side.is_file() and not side.is_symlink():
@@ -546,6 +553,23 @@ class PlatformStore:
             )
             return _select(db, request_id, None)
 
+    def acknowledge(
+        self, request_id: str, note: str | None, keep_note: bool
+    ) -> RequestRecord | None:
+        """A person saw the request: ``acknowledged_at`` is set (the first time only), and
+        the note unless ``keep_note``; the updated request."""
+        now = iso_utc(self._clock())
+        with self._tx() as db:
+            record = _select(db, request_id, None)
+            if record is None:
+                return None
+            db.execute(
+                "UPDATE requests SET acknowledged_at = COALESCE(acknowledged_at, ?), "
+                "updated_at = ?, note = CASE WHEN ? THEN note ELSE ? END WHERE seq = ?",
+                (now, now, keep_note, note, record.seq),
+            )
+            return _select(db, request_id, None)
+
     # Menus, schedules, heartbeats
 
     def put_menu(self, date: str, meals: list[JSONObject]) -> None:
@@ -662,8 +686,9 @@ def _select(db: sqlite3.Connection, request_id: str, device_id: str | None) -> R
 
 def _record(row: tuple[Any, ...]) -> RequestRecord:
     seq, device_id, key, kind, status, priority, lang, summary, fields, *rest = row
-    created_at, received_at, updated_at, note, provider, eta = rest
+    created_at, received_at, updated_at, note, provider, eta, acknowledged_at = rest
     return RequestRecord(
         int(seq), device_id, key, kind, status, int(priority), lang, summary,
         json.loads(fields), created_at, received_at, updated_at, note, provider, eta,
+        acknowledged_at,
     )  # fmt: skip

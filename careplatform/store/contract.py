@@ -16,6 +16,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, select, update
@@ -139,7 +140,11 @@ class ContractStore:
         digest = pairing_digest(code)
         scopes = [f"pair-code:{digest}"] + ([f"pair-source:{source}"] if source else [])
         with self._db.write() as conn:
-            conn.execute(delete(attempts).where(attempts.c.failed_at <= now - window_s))
+            conn.execute(
+                delete(attempts).where(
+                    attempts.c.scope.like("pair-%"), attempts.c.failed_at <= now - window_s
+                )
+            )
             for scope in scopes:
                 count, oldest = conn.execute(
                     select(func.count(), func.min(attempts.c.failed_at)).where(
@@ -297,7 +302,7 @@ class ContractStore:
                 )
             )
 
-    def get_request(self, request_id: str, device_id: str | None = None) -> RequestRecord | None:
+    def get_request(self, request_id: str, device_id: str | None = None) -> CareRecord | None:
         """The request with this platform id (of this device, when given), or None."""
         with self._db.read() as conn:
             return _select(conn, request_id, device_id)
@@ -309,7 +314,7 @@ class ContractStore:
         kind: str | None = None,
         status: str | None = None,
         key: str | None = None,
-    ) -> list[RequestRecord]:
+    ) -> list[CareRecord]:
         """Requests matching every filter given, newest first."""
         query = select(requests).order_by(requests.c.seq.desc())
         filters = {"device_id": device_id, "kind": kind, "status": status, "idempotency_key": key}
@@ -317,7 +322,7 @@ class ContractStore:
             if value is not None:
                 query = query.where(requests.c[column] == value)
         with self._db.read() as conn:
-            return [_record(row) for row in conn.execute(query)]
+            return [record_of(row) for row in conn.execute(query)]
 
     def set_status(
         self,
@@ -325,7 +330,7 @@ class ContractStore:
         status: str,
         changes: Mapping[str, str | None],
         actor: str = "admin-token",
-    ) -> RequestRecord | None:
+    ) -> CareRecord | None:
         """Set a request's status and any of note, provider, eta; the updated request."""
         now = iso_utc(self._clock())
         values: dict[str, Any] = {"status": status, "updated_at": now}
@@ -343,6 +348,25 @@ class ContractStore:
                 "status",
                 {k: values[k] for k in values if k != "updated_at"},
             )
+            return _select(conn, request_id, None)
+
+    def acknowledge(self, request_id: str, note: str | None, keep_note: bool,
+                    actor: str = "admin-token") -> CareRecord | None:  # fmt: skip
+        """A person (``actor``) saw the request: ``acknowledged_at`` is set the first time,
+        the note unless ``keep_note``; the updated request."""
+        now = iso_utc(self._clock())
+        with self._db.write() as conn:
+            record = _select(conn, request_id, None)
+            if record is None:
+                return None
+            values: dict[str, Any] = {"updated_at": now}
+            if record.acknowledged_at is None:
+                values.update(acknowledged_at=now, acknowledged_by=actor)
+            if not keep_note:
+                values["note"] = note
+            conn.execute(update(requests).where(requests.c.seq == record.seq).values(**values))
+            _event(conn, record.seq, now, actor, "acknowledge",
+                   {} if keep_note else {"note": note})  # fmt: skip
             return _select(conn, request_id, None)
 
     # Menus, schedules, heartbeats
@@ -470,7 +494,7 @@ def _cancel_exists(conn: Connection, device_id: str, emergency_key: str) -> bool
     return any(emergency_key in cancel_targets(dict(fields)) for fields in rows)
 
 
-def _select(conn: Connection, request_id: str, device_id: str | None) -> RequestRecord | None:
+def _select(conn: Connection, request_id: str, device_id: str | None) -> CareRecord | None:
     match = _REQUEST_ID.fullmatch(request_id)
     if match is None or f"R{int(match[1]):06d}" != request_id:
         return None
@@ -478,24 +502,26 @@ def _select(conn: Connection, request_id: str, device_id: str | None) -> Request
     if device_id is not None:
         query = query.where(requests.c.device_id == device_id)
     row = conn.execute(query).first()
-    return None if row is None else _record(row)
+    return None if row is None else record_of(row)
 
 
-def _record(row: Any) -> RequestRecord:
-    return RequestRecord(
-        int(row.seq),
-        row.device_id,
-        row.idempotency_key,
-        row.kind,
-        row.status,
-        int(row.priority),
-        row.lang,
-        row.summary,
-        dict(row.fields),
-        row.created_at,
-        row.received_at,
-        row.updated_at,
-        row.note,
-        row.provider,
-        row.eta,
-    )
+@dataclass(frozen=True)
+class CareRecord(RequestRecord):
+    """A request as the care platform keeps it: the contract's fields (``acknowledged_at``
+    among them), who acknowledged it, its provider and outcome."""
+
+    acknowledged_by: str | None = None
+    provider_id: int | None = None
+    outcome: str | None = None
+    received_ts: float = 0.0
+
+
+def record_of(row: Any) -> CareRecord:
+    """A ``requests`` row as a record."""
+    return CareRecord(
+        int(row.seq), row.device_id, row.idempotency_key, row.kind, row.status,
+        int(row.priority), row.lang, row.summary, dict(row.fields), row.created_at,
+        row.received_at, row.updated_at, row.note, row.provider, row.eta,
+        row.acknowledged_at, row.acknowledged_by, row.provider_id, row.outcome,
+        float(row.received_ts),
+    )  # fmt: skip

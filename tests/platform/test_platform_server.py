@@ -132,6 +132,7 @@ def test_valid_signed_request_is_stored(device: DeviceClient, clock: FakeClock) 
         "note": None,
         "provider": None,
         "eta": None,
+        "acknowledged_at": None,
     }
 
 
@@ -461,6 +462,27 @@ def test_provider_status_is_visible_to_the_device(device: DeviceClient, admin: A
     assert (seen["status"], seen["note"], seen["provider"]) == ("completed", None, "阳光家政")
     assert [r["id"] for r in admin.requests(status="completed", device=DEVICE_ID)] == [request_id]
     assert admin.requests(status="accepted") == []
+
+
+def test_a_person_acknowledges_and_the_device_sees_when(
+    device: DeviceClient, admin: AdminClient, clock: FakeClock
+) -> None:
+    created = device.submit(request_body("emergency")).json()
+    assert device.get(f"/v1/requests/{created['id']}").json()["acknowledged_at"] is None
+    first = admin.acknowledge(created["id"], note="王医生十分钟到")
+    clock.advance(30)
+    again = admin.acknowledge(created["id"])  # the note is kept, the first time too
+    seen = device.get(f"/v1/requests/{created['id']}").json()
+    assert seen["acknowledged_at"] == first["acknowledged_at"] == again["acknowledged_at"]
+    assert seen["acknowledged_at"] is not None
+    assert (seen["note"], seen["status"]) == ("王医生十分钟到", "received")
+    missing = admin.session.post(admin.url + "/v1/admin/requests/R999999/acknowledge",
+                                 data=encode({"by": "x"}), timeout=10)  # fmt: skip
+    assert (missing.status_code, error_of(missing)) == (404, "not_found")
+    for bad in ({}, {"by": ""}, {"by": "x", "note": 5}, {"by": "x", "extra": 1}):
+        path = f"/v1/admin/requests/{created['id']}/acknowledge"
+        reply = admin.session.post(admin.url + path, data=encode(bad), timeout=10)
+        assert (reply.status_code, error_of(reply)) == (400, "invalid_request"), bad
 
 
 def test_admin_errors(admin: AdminClient, platform: PlatformServer) -> None:

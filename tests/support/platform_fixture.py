@@ -192,6 +192,11 @@ class AdminClient:
         path = f"/v1/admin/requests/{request_id}/status"
         return dict(self.call("POST", path, {**changes, "status": status}).json())
 
+    def acknowledge(self, request_id: str, by: str = "值班员小张", **note: Any) -> dict[str, Any]:
+        """A person saw the request (``note=`` sets what the elder is told); the request."""
+        path = f"/v1/admin/requests/{request_id}/acknowledge"
+        return dict(self.call("POST", path, {"by": by, **note}).json())
+
     def requests(self, **filters: str) -> list[dict[str, Any]]:
         """Requests of every device (filters: status, kind, device), newest first."""
         return list(self.call("GET", "/v1/admin/requests", params=filters).json()["requests"])

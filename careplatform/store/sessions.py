@@ -1,0 +1,112 @@
+"""Console sessions and the login limits, in the database (several app processes share
+them; a logout or a disabled account ends a session everywhere at once).
+
+A session is a random token in an HttpOnly cookie, kept here only as its SHA-256, with a
+CSRF token every form and every changing call must carry. Failed logins are counted per
+account and per source (``attempts``); either limit refuses further tries for a while,
+never the whole platform.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, insert, select
+
+from careplatform.db.engine import Database
+from careplatform.db.schema import attempts, providers, sessions, users
+from careplatform.store.accounts import Account
+
+SESSION_S = 12 * 3600
+"""A session lasts a working shift."""
+LOGIN_WINDOW_S = 900
+ACCOUNT_FAILURES = 5
+"""Failed logins on one account within the window before it waits."""
+SOURCE_FAILURES = 20
+"""Failed logins from one address within the window before it waits."""
+
+
+@dataclass(frozen=True)
+class Session:
+    """A logged-in account and its CSRF token."""
+
+    account: Account
+    csrf: str
+    expires_at: float
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class SessionStore:
+    """The ``sessions`` table and the login side of ``attempts``."""
+
+    def __init__(self, db: Database, clock: Callable[[], float] = time.time) -> None:
+        self._db = db
+        self._clock = clock
+
+    def open(self, account: Account) -> tuple[str, Session]:
+        """A new session for ``account``: the cookie's token and the session."""
+        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        now = self._clock()
+        with self._db.write() as conn:
+            conn.execute(delete(sessions).where(sessions.c.expires_at <= now))
+            conn.execute(insert(sessions).values(token_sha256=_digest(token), user_id=account.id,
+                                                 csrf_token=csrf, created_at=now,
+                                                 expires_at=now + SESSION_S))  # fmt: skip
+        return token, Session(account, csrf, now + SESSION_S)
+
+    def find(self, token: str) -> Session | None:
+        """The live session of a cookie's token (None: none, expired, account disabled)."""
+        if not token or len(token) > 100:
+            return None
+        with self._db.read() as conn:
+            row = conn.execute(
+                select(sessions.c.csrf_token, sessions.c.expires_at, users.c.id, users.c.name,
+                       users.c.role, users.c.active, providers.c.name.label("provider"))
+                .join(users, users.c.id == sessions.c.user_id)
+                .outerjoin(providers, providers.c.id == users.c.provider_id)
+                .where(sessions.c.token_sha256 == _digest(token))
+            ).first()  # fmt: skip
+        if row is None or row.expires_at <= self._clock() or not row.active:
+            return None
+        account = Account(row.id, row.name, row.role, row.provider, bool(row.active))
+        return Session(account, row.csrf_token, row.expires_at)
+
+    def close(self, token: str) -> None:
+        """End a session (logout)."""
+        with self._db.write() as conn:
+            conn.execute(delete(sessions).where(sessions.c.token_sha256 == _digest(token)))
+
+    def login_wait_s(self, name: str, source: str) -> float:
+        """Seconds until a login for ``name`` from ``source`` may be tried (0: now)."""
+        now = self._clock()
+        limits = ((f"login-account:{name}", ACCOUNT_FAILURES),
+                  (f"login-source:{source}", SOURCE_FAILURES))  # fmt: skip
+        wait = 0.0
+        with self._db.read() as conn:
+            for scope, most in limits:
+                count, oldest = conn.execute(
+                    select(func.count(), func.min(attempts.c.failed_at)).where(
+                        attempts.c.scope == scope, attempts.c.failed_at > now - LOGIN_WINDOW_S)
+                ).one()  # fmt: skip
+                if count >= most:
+                    wait = max(wait, float(oldest) + LOGIN_WINDOW_S - now)
+        return wait
+
+    def login_failed(self, name: str, source: str) -> None:
+        """Count a failed login against the account and the source."""
+        now = self._clock()
+        scopes = (f"login-account:{name}", f"login-source:{source}")
+        with self._db.write() as conn:
+            conn.execute(
+                delete(attempts).where(
+                    attempts.c.scope.like("login-%"), attempts.c.failed_at <= now - LOGIN_WINDOW_S
+                )
+            )
+            conn.execute(insert(attempts), [{"scope": s, "failed_at": now} for s in scopes])
