@@ -10,7 +10,10 @@ from dataclasses import dataclass, field
 from careplatform.db.engine import Database, open_database
 from careplatform.db.migrate import upgrade
 from careplatform.settings import PlatformSettings
+from careplatform.store.accounts import AccountStore
+from careplatform.store.care import CareStore
 from careplatform.store.contract import ContractStore
+from careplatform.store.sessions import SessionStore
 
 
 @dataclass
@@ -21,9 +24,15 @@ class Platform:
     db: Database
     clock: Callable[[], float] = time.time
     contract: ContractStore = field(init=False)
+    accounts: AccountStore = field(init=False)
+    sessions: SessionStore = field(init=False)
+    care: CareStore = field(init=False)
 
     def __post_init__(self) -> None:
         self.contract = ContractStore(self.db, clock=self.clock)
+        self.accounts = AccountStore(self.db, self.clock)
+        self.sessions = SessionStore(self.db, self.clock)
+        self.care = CareStore(self.db, self.contract, self.settings.heartbeat_s, self.clock)
 
     def close(self) -> None:
         """Close the database's connections."""

@@ -94,6 +94,20 @@ class AccountStore:
             return None
         return Account(row.id, row.name, row.role, row.provider_name, bool(row.active))
 
+    def provider_id(self, user_id: int) -> int | None:
+        """The provider a provider's account works for."""
+        with self._db.read() as conn:
+            found = conn.execute(select(users.c.provider_id).where(users.c.id == user_id)).scalar()
+        return None if found is None else int(found)
+
+    def elders_of(self, user_id: int) -> list[str]:
+        """The devices (elders) a family account may see."""
+        with self._db.read() as conn:
+            rows = conn.execute(
+                select(family_devices.c.device_id).where(family_devices.c.user_id == user_id)
+            )
+            return sorted(str(r.device_id) for r in rows)
+
 
 def _check(name: str, role: str, password: str, provider: str | None) -> None:
     if not name or len(name) > 100 or not name.isprintable() or name != name.strip():

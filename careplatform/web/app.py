@@ -1,7 +1,7 @@
 """The platform's ASGI application: ``create_app(platform)``.
 
 Routes: ``/v1/…`` the device contract (``careplatform.web.device_api``); ``/healthz`` for
-a load balancer. Every other path is the console's (added by ``careplatform.web.console``).
+a load balancer; every other path is the console's (``careplatform.web.console``).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from careplatform.runtime import Platform
+from careplatform.web.console import Console
 from careplatform.web.device_api import DeviceApi
 
 _METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
@@ -25,9 +26,12 @@ def create_app(platform: Platform) -> Starlette:
         del request
         return JSONResponse({"ok": True})
 
+    console = Console(platform.accounts, platform.sessions, platform.care, platform.contract)
     routes = [
         Route("/v1/{rest:path}", device_api.handle, methods=_METHODS),
         Route("/v1", device_api.handle, methods=_METHODS),
         Route("/healthz", healthz),
+        Route("/favicon.ico", lambda request: Response(status_code=204)),
+        *console.routes(),
     ]
     return Starlette(routes=routes)
