@@ -4,6 +4,8 @@
     xiaoan-platform migrate [--db URL]
     xiaoan-platform user add NAME --role operator|provider|family|admin [--provider P]
                              [--device ID ...] [--db URL]   (password from stdin or asked)
+    xiaoan-platform device set ID --elder NAME [--address TEXT] [--db URL]
+    xiaoan-platform device contact ID NAME (--email ADDRESS | --webhook URL) [--db URL]
 
 ``--db`` is a database URL (``sqlite:////path/platform.db``, ``postgresql+psycopg://…``)
 or a file path; else ``$XIAOAN_PLATFORM_DB``; else ``platform.db`` here. Exit status: 0
@@ -12,17 +14,28 @@ done, 1 cannot start or a store error, 2 a wrong argument or value.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import logging
+import signal
 import socket
 import sys
-from typing import Annotated
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+import uvicorn
+
+if TYPE_CHECKING:
+    from careplatform.runtime import Platform
 
 app = typer.Typer(help=__doc__.split("\n\n")[0], no_args_is_help=True, add_completion=False)
 user_app = typer.Typer(help="Console accounts.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
+device_app = typer.Typer(
+    help="The elders' devices and who in the family is told.", no_args_is_help=True
+)
+app.add_typer(device_app, name="device")
 
 DbOption = Annotated[
     str | None,
@@ -43,14 +56,13 @@ def serve(
     db: DbOption = None,
 ) -> None:
     """Serve the device API and the console until SIGTERM or Ctrl-C (migrating first)."""
-    import uvicorn
-
     from careplatform.db.engine import DatabaseUrlError
     from careplatform.runtime import open_platform
     from careplatform.settings import settings_from
     from careplatform.web.app import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     settings = settings_from(db, host, port)
     try:
         platform = open_platform(settings)
@@ -67,9 +79,23 @@ def serve(
     config = uvicorn.Config(create_app(platform), log_config=None, access_log=False,
                             timeout_graceful_shutdown=10)  # fmt: skip
     try:
-        uvicorn.Server(config).run(sockets=[listener])
+        _Server(config).run(sockets=[listener])
     finally:
         platform.close()
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, ending with status 0 on SIGTERM or Ctrl-C (a stop asked for is
+    no failure: systemd and the tests see a clean exit)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        previous = {s: signal.signal(s, self.handle_exit) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for number, handler in previous.items():
+                signal.signal(number, handler)
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -109,16 +135,10 @@ def user_add(
     db: DbOption = None,
 ) -> None:  # fmt: skip
     """Make a console account; the password is read from stdin (or asked twice)."""
-    from careplatform.db.engine import DatabaseUrlError
-    from careplatform.runtime import open_platform
-    from careplatform.settings import settings_from
     from careplatform.store.accounts import AccountError, AccountStore
 
     password = _password()
-    try:
-        platform = open_platform(settings_from(db))
-    except (DatabaseUrlError, OSError) as err:
-        raise _fail(f"cannot open the database: {err}") from err
+    platform = _open(db)
     try:
         account = AccountStore(platform.db).add(name, role, password, provider=provider,
                                                 devices=tuple(device or ()))  # fmt: skip
@@ -127,6 +147,68 @@ def user_add(
     finally:
         platform.close()
     typer.echo(f"account {account.name} ({account.role}) made")
+
+
+@device_app.command("set")
+def device_set(
+    device_id: Annotated[str, typer.Argument(help="The device's id (as paired).")],
+    elder: Annotated[str, typer.Option(help="The elder it serves, as the console shows.")],
+    address: Annotated[str, typer.Option(help="Where (operators only see it).")] = "",
+    db: DbOption = None,
+) -> None:
+    """Name the elder a device serves (the device must have paired or been registered)."""
+    from careplatform.store.care import CareError
+
+    platform = _open(db)
+    try:
+        platform.care.set_device(device_id, "cli", elder, address)
+    except CareError as err:
+        raise _fail(str(err), 2) from err
+    finally:
+        platform.close()
+    typer.echo(f"device {device_id}: {elder}")
+
+
+@device_app.command("contact")
+def device_contact(
+    device_id: Annotated[str, typer.Argument(help="The elder's device.")],
+    name: Annotated[str, typer.Argument(help="Who (女儿, 张阿姨).")],
+    email: Annotated[str | None, typer.Option(help="Tell by e-mail.")] = None,
+    webhook: Annotated[str | None, typer.Option(help="Tell by a webhook (http/https URL).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Tell this person of the elder's missed doses and unanswered alarms."""
+    from careplatform.notify.mail import is_email_address
+
+    if (email is None) == (webhook is None):
+        raise _fail("give --email or --webhook (one)", 2)
+    if email is not None and not is_email_address(email):
+        raise _fail(f"{email!r} is not an e-mail address", 2)
+    if webhook is not None and not webhook.startswith(("http://", "https://")):
+        raise _fail("a webhook is an http:// or https:// URL", 2)
+    platform = _open(db)
+    try:
+        channel, address = ("email", email) if email is not None else ("webhook", webhook)
+        assert address is not None
+        platform.notices.add_contact(device_id, name, channel, address)
+    except Exception as err:  # an unknown device: the database refuses it
+        raise _fail(
+            f"cannot add the contact: {type(err).__name__}: is {device_id} a device?", 2
+        ) from err
+    finally:
+        platform.close()
+    typer.echo(f"{name} is told by {channel}")
+
+
+def _open(db: str | None) -> Platform:
+    from careplatform.db.engine import DatabaseUrlError
+    from careplatform.runtime import open_platform
+    from careplatform.settings import settings_from
+
+    try:
+        return open_platform(settings_from(db))
+    except (DatabaseUrlError, OSError, ValueError) as err:
+        raise _fail(f"cannot open the database: {err}") from err
 
 
 def _password() -> str:

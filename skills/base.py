@@ -166,7 +166,12 @@ class Alarm:
     keys: tuple[str, ...]
     """Every open call, newest first (a cancellation names them all)."""
     acknowledged: bool
-    """Whether the platform acknowledged one of the open calls."""
+    """Whether a person at the care centre acknowledged one of the open calls (the
+    platform storing it is ``delivered``, not this)."""
+    delivered: bool = False
+    """Whether the platform stored one of the open calls."""
+    note: str = ""
+    """What the care centre said with its acknowledgement (王医生十分钟到), if anything."""
 
 
 class LocalState(Protocol):

@@ -32,9 +32,12 @@ class EmergencySkill(Skill):
                 fields["follows"] = active.key
             if request.slots.get("source") == "button":
                 fields["event"] = "button"  # pressed, not said: the elder may not speak
-            key = "emergency.recorded_again" if active is not None else "emergency.recorded"
+            key = "emergency.recorded"
+            if active is not None:  # a person saw the first call: help is coming, say so
+                key = "emergency.help_coming" if active.acknowledged else "emergency.recorded_again"
             advice = [] if active is not None else _advice(kind, request.text)
-            reply = Reply(key, {"kind": kind, "advice": advice})
+            said = centre_said(active.note) if active is not None else []
+            reply = Reply(key, {"kind": kind, "advice": advice, "centre_said": said})
             return Handled(reply, Outgoing("emergency", fields, EMERGENCY))
         if active is None:
             return Handled(Reply("cancel.nothing"))
@@ -45,6 +48,12 @@ class EmergencySkill(Skill):
             on_yes=Handled(Reply("emergency.cancelled"), cancel),
             on_no=Handled(Reply("emergency.still_calling")),
         )
+
+
+def centre_said(note: str) -> list[Reply]:
+    """The care centre's note, said after the reply (none when it wrote none)."""
+    note = note.strip().rstrip("。.!！")
+    return [Reply("emergency.centre_said", {"note": note})] if note else []
 
 
 GAS = ("煤气", "燃气", "天然气", "液化气", "gas")

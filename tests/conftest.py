@@ -1,8 +1,10 @@
-"""Shared fixtures: one parser per language for the whole session, loaded on first use; and
-the tiers: each test is marked by its folder (``tests/<tier>/``), the slow tiers ``slow``."""
+"""Shared fixtures: one parser per language for the whole session, loaded on first use; a
+PostgreSQL cluster for the care platform's stores, started on first use; and the tiers:
+each test is marked by its folder (``tests/<tier>/``), the slow tiers ``slow``."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -10,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from intents import IntentParser
+from tests.support.postgres import Cluster, postgres_cluster
 
 TZ = ZoneInfo("Asia/Shanghai")
 HERE = Path(__file__).resolve().parent
@@ -59,3 +62,10 @@ class Parsers:
 def parsers() -> Parsers:
     """Parsers by language."""
     return Parsers()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    """A throwaway PostgreSQL cluster for the session (started on first use)."""
+    with postgres_cluster() as cluster:
+        yield cluster

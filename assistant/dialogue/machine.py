@@ -40,7 +40,7 @@ from assistant.dialogue.timed import OverdueAlarms
 from assistant.errors import DiskFullError, StorageError
 from assistant.relay.outbox import EmergencyNotStored, Outbox, OutboxRow
 from assistant.relay.requests import request_body, who
-from assistant.relay.sender import Delivered, Parked, RelayEvent
+from assistant.relay.sender import Acknowledged, Delivered, Parked, RelayEvent
 from assistant.reminders.firing import Reminders
 from assistant.reminders.schedule_store import ScheduleStore
 from assistant.values.occurrences import CHECKIN
@@ -66,7 +66,7 @@ from skills.base import (
     VolumeStep,
     WaitReminder,
 )
-from skills.emergency import number_for
+from skills.emergency import centre_said, number_for
 from skills.registry import SkillSet
 
 _LOGGER = logging.getLogger(__name__)
@@ -305,12 +305,21 @@ class Dialogue:
         row = event.row
         if isinstance(event, Parked):
             return [self._say(Reply("relay.parked"), now)]
+        if isinstance(event, Acknowledged):  # a person saw it: only now "已收到"
+            if self._state.active_emergency() is None:
+                return []  # called off meanwhile
+            said = centre_said(event.note)
+            return [self._say(Reply("emergency.acknowledged", {"centre_said": said}), now,
+                              urgent=True)]  # fmt: skip
         if not isinstance(event, Delivered):
             return []
         if row.kind == "emergency":
-            if event.status == "cancelled" or self._state.active_emergency() is None:
+            alarm = self._state.active_emergency()
+            if event.status == "cancelled" or alarm is None:
                 return []  # the elder called it off; the cancellation's news follows
-            return [self._say(Reply("emergency.acknowledged"), now, urgent=True)]
+            if alarm.acknowledged or row.fields.get("follows"):
+                return []  # a later call of an alarm the elder heard about already
+            return [self._say(Reply("emergency.delivered"), now, urgent=True)]
         key = f"delivered.{row.kind}"
         if key in self._replies.texts and self._open is None:
             return [self._say(Reply(key, row.fields), now)]
@@ -589,8 +598,8 @@ class Dialogue:
             return []
         first = self._outbox.get(overdue.alarm.key)
         kind = str(first.fields.get("kind", "general")) if first else "general"
-        say = self._say(Reply("emergency.not_acknowledged", {"number_for": number_for(kind)}),
-                        now, urgent=True)  # fmt: skip
+        key = "emergency.not_answered" if overdue.alarm.delivered else "emergency.not_acknowledged"
+        say = self._say(Reply(key, {"number_for": number_for(kind)}), now, urgent=True)
         try:
             if not self._state.escalated(overdue.alarm.key):
                 self._commit_request(overdue.escalation(), now)

@@ -35,6 +35,7 @@ VALUE_NAMES = frozenset({
     "medicines", "more", "count", "stars", "minutes", "volume", "value", "medicine", "what",
     "provider", "age", "who", "said", "note", "reason", "summary", "order_by", "parts",
     "details", "dose", "due", "reminded", "last_heard", "advice", "number", "fire_number",
+    "centre_said",
 })  # fmt: skip
 NUMBERS = {"medical": "120", "fire": "119", "police": "110"}
 """Emergency telephone numbers (China's); the settings may give a country's own."""
@@ -131,7 +132,7 @@ class Replies:
         if isinstance(value, list) and value and all(isinstance(v, Reply) for v in value):
             joiner = JOINERS.get(name, ("，", "; "))[0 if zh else 1]
             said = [self.say(v, now, nested=True) for v in value]
-            if name == "advice":  # whole sentences after the reply's own
+            if name in ("advice", "centre_said"):  # whole sentences after the reply's own
                 return ("" if zh else " ").join(said)
             return joiner.join(t.rstrip("。.") for t in said)
         if isinstance(value, list):

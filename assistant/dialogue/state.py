@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from assistant.relay.alarm_watch import acknowledgements
 from assistant.relay.outbox import DELIVERED, PENDING, Outbox
 from assistant.reminders.firing import Reminders
 from assistant.storage.database import Database, get_value, put_value, transaction
@@ -84,7 +85,9 @@ class DeviceState:
         if not calls:
             return None
         delivered = any(r.state == DELIVERED for r in calls)
-        return Alarm(calls[0].key, tuple(r.key for r in calls), delivered)
+        seen = acknowledgements(self._db, [r.key for r in calls])
+        note = next((seen[r.key] for r in calls if seen.get(r.key)), "")
+        return Alarm(calls[0].key, tuple(r.key for r in calls), bool(seen), delivered, note)
 
     def escalated(self, emergency_key: str) -> bool:
         """Whether the platform was already asked to notify the family for it."""

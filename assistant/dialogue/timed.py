@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.dialogue.state import DeviceState
-from assistant.relay.outbox import EMERGENCY_LANE, EMERGENCY_PRIORITY, Outbox
+from assistant.relay.outbox import EMERGENCY_PRIORITY, Outbox
 from assistant.values.platform import Outgoing
 from skills.base import Alarm
 
@@ -47,9 +47,7 @@ class OverdueAlarms:
 
     def check(self) -> Overdue | None:
         """The alarm to announce now (then never again for its newest call), or None."""
-        if self._outbox.next_wakeup(EMERGENCY_LANE) is None:
-            return None  # no call waiting to be delivered: the cheap check, five times a second
-        alarm = self._state.active_emergency()
+        alarm = self._state.active_emergency()  # delivered is not enough: a person must see it
         if alarm is None or alarm.acknowledged or alarm.keys[-1] in self._announced:
             return None
         first = self._outbox.get(alarm.keys[-1])

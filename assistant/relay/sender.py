@@ -84,7 +84,16 @@ class Parked:
     reason: str
 
 
-RelayEvent = Delivered | Retrying | Parked
+@dataclass(frozen=True)
+class Acknowledged:
+    """A person at the care centre acknowledged an emergency (``AlarmWatch``)."""
+
+    row: OutboxRow
+    note: str
+    """What the centre wrote for the elder (王医生十分钟到), or ""."""
+
+
+RelayEvent = Delivered | Retrying | Parked | Acknowledged
 
 
 class Relay:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from assistant.config import Paths, Settings
 from assistant.dialogue.machine import Dialogue
 from assistant.dialogue.state import DeviceState
+from assistant.relay.alarm_watch import ACK_POLL_S, AlarmWatch
 from assistant.relay.lookups import CachedLookups
 from assistant.relay.outbox import EMERGENCY_LANE, EMERGENCY_PRIORITY, OTHER_LANE, Outbox
 from assistant.relay.platform import client_for
@@ -50,16 +51,22 @@ class Assistant:
     """Fetches the platform's schedule (``schedule_source: platform``)."""
     keeper: sqlite3.Connection | None = field(default=None, repr=False)
     """A connection held open while XiaoAn runs, so reading never needs new disk space."""
+    alarm_watch: AlarmWatch | None = None
+    """Asks the platform whether a person acknowledged the open alarm."""
 
     def start(self) -> None:
-        """Start the senders (and the schedule's sync)."""
+        """Start the senders (and the schedule's sync, and the alarm's watch)."""
         for relay in self.relays:
             relay.start()
         if self.schedule_sync is not None:
             self.schedule_sync.start()
+        if self.alarm_watch is not None:
+            self.alarm_watch.start()
 
     def stop(self) -> None:
         """Stop the senders (an attempt under way finishes first)."""
+        if self.alarm_watch is not None:
+            self.alarm_watch.stop()
         for relay in self.relays:
             relay.stop()
         if self.schedule_sync is not None:
@@ -136,5 +143,12 @@ def build(
                             settings.schedule_poll_s, clock)  # fmt: skip
     else:  # the family's file, read off the dialogue's thread however large it is
         sync = ScheduleFileWatch(schedules, clock)
+
+    def waiting() -> tuple[str, ...]:  # the open alarm's calls nobody acknowledged yet
+        alarm = state.active_emergency()
+        return () if alarm is None or alarm.acknowledged else alarm.keys
+
+    watch = AlarmWatch(outbox, db, client_for(settings, settings.read_timeout_s, clock), waiting,
+                       clock, heard, ACK_POLL_S, settings.read_timeout_s)  # fmt: skip
     return Assistant(dialogue, outbox, relays, reminders, state, parser, db, schedules,
-                     settings.problems, sync, keeper)  # fmt: skip
+                     settings.problems, sync, keeper, watch)  # fmt: skip

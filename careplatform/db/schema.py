@@ -189,6 +189,19 @@ sessions = Table(
     Column("expires_at", Float, nullable=False, index=True),
 )  # fmt: skip
 
+contacts = Table(
+    "contacts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("device_id", String(64), ForeignKey("devices.device_id", ondelete="CASCADE"),
+           nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("address", Text, nullable=False),
+    Column("created_at", Text, nullable=False),
+    CheckConstraint("channel IN ('webhook', 'email')", name="channel"),
+)  # fmt: skip
+"""Who in the family is told of a missed dose or an unanswered alarm, and how."""
+
 notices = Table(
     "notices", metadata,
     Column("id", String(100), primary_key=True),

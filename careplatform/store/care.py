@@ -10,6 +10,7 @@ for a job that is not its own).
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -121,6 +122,19 @@ class Board:
     requests: tuple[CareRecord, ...]
     silent: tuple[DeviceHealth, ...]
     troubled: tuple[DeviceHealth, ...]
+
+    @property
+    def version(self) -> str:
+        """Changes when what the board lists changes (not when only its clocks move): the
+        page then replaces the board, else it only updates the times."""
+        parts = [
+            (r.id, r.status, r.acknowledged_at or "", r.provider or "", r.note or "")
+            for r in (*self.emergencies, *self.warnings, *self.requests)
+        ]
+        devices: list[tuple[str, ...]] = [(d.device_id, "silent") for d in self.silent]
+        devices += [(d.device_id, str(d.trouble), *d.problems) for d in self.troubled]
+        digest = hashlib.sha256(repr((parts, devices)).encode("utf-8")).hexdigest()
+        return digest[:16]
 
 
 class CareStore:
@@ -353,8 +367,9 @@ class CareStore:
                     elder_name=_text(elder_name, "name", 100),
                     address=_text(address, "address", 300, empty=True),
                 )
-            )
-            if done.rowcount != 1:
+                .returning(devices.c.device_id)
+            ).first()
+            if done is None:
                 raise CareError(f"no device {device_id}")
             conn.execute(
                 insert(audit).values(
@@ -363,6 +378,19 @@ class CareStore:
                     action="device.set",
                     target=device_id,
                     detail={},
+                )
+            )
+
+    def audit(self, actor: str, action: str, target: str, detail: JSONObject) -> None:
+        """Keep a change that is not to a request (a menu, a schedule) in the audit."""
+        with self._db.write() as conn:
+            conn.execute(
+                insert(audit).values(
+                    at=iso_utc(self._clock()),
+                    actor=actor,
+                    action=action,
+                    target=target,
+                    detail=detail,
                 )
             )
 

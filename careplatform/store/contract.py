@@ -54,6 +54,7 @@ from careplatform.db.schema import (
     requests,
     schedules,
 )
+from careplatform.store.notices import make_notices
 from careplatform.store.upsert import insert_for
 
 _LOGGER = logging.getLogger(__name__)
@@ -102,8 +103,9 @@ class ContractStore:
                 insert_for(conn, nonces)
                 .values(device_id=device_id, nonce=nonce, seen_at=now)
                 .on_conflict_do_nothing()
+                .returning(nonces.c.nonce)
             )
-            return bool(done.rowcount == 1)
+            return done.first() is not None
 
     # Pairing
 
@@ -126,8 +128,9 @@ class ContractStore:
                     expires_at=now + ttl_s,
                 )
                 .on_conflict_do_nothing()
-            )
-        return now + ttl_s if done.rowcount == 1 else None
+                .returning(pairing_codes.c.code_sha256)
+            ).first()
+        return now + ttl_s if done is not None else None
 
     def redeem_pairing_code(
         self, code: str, secret: bytes, *, max_failures: int, window_s: float, source: str = ""
@@ -205,8 +208,9 @@ class ContractStore:
                     started_at=now,
                 )
                 .on_conflict_do_nothing()
-            )
-            if claimed.rowcount == 1:
+                .returning(idempotency.c.key)
+            ).first()
+            if claimed is not None:  # (rowcount says -1 on PostgreSQL here: RETURNING tells)
                 return Fresh()
             query = select(idempotency).where(
                 idempotency.c.device_id == device_id, idempotency.c.key == key
@@ -272,6 +276,7 @@ class ContractStore:
                 .returning(requests.c.seq)
             ).scalar_one()
             _event(conn, seq, now, DEVICE, "received", {"device_id": device_id, "status": status})
+            make_notices(conn, device_id, seq, request, now_ts)
             if request.kind == "emergency_cancel":
                 _cancel(conn, device_id, cancel_targets(request.fields), now)
             body: JSONObject = {

@@ -1,10 +1,15 @@
 """The platform's ASGI application: ``create_app(platform)``.
 
 Routes: ``/v1/…`` the device contract (``careplatform.web.device_api``); ``/healthz`` for
-a load balancer; every other path is the console's (``careplatform.web.console``).
+a load balancer; every other path is the console's (``careplatform.web.console``). While
+it runs, a thread delivers the notices to families (``careplatform.notifying``).
 """
 
 from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -34,4 +39,19 @@ def create_app(platform: Platform) -> Starlette:
         Route("/favicon.ico", lambda request: Response(status_code=204)),
         *console.routes(),
     ]
-    return Starlette(routes=routes)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        del app
+        stop = threading.Event()
+        sender = threading.Thread(
+            target=platform.notifier.run, args=(stop,), daemon=True, name="notices"
+        )
+        sender.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            sender.join(30)
+
+    return Starlette(routes=routes, lifespan=lifespan)

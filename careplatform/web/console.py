@@ -9,13 +9,18 @@ the request's audit trail. Roles: ``careplatform.web.roles``.
 
 from __future__ import annotations
 
+import io
 import logging
+import re
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from importlib import resources
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from ruamel.yaml import YAML
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -24,15 +29,26 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from assistant.refplatform.app import new_pairing_code
-from assistant.refplatform.checks import DEVICE_ID, PAIRING_TTL_S
+from assistant.refplatform.checks import (
+    DEVICE_ID,
+    DIETS,
+    MEALS,
+    PAIRING_TTL_S,
+    InvalidRequest,
+    parse_date,
+    parse_meals,
+)
 from careplatform.store.accounts import AccountStore
 from careplatform.store.care import CareError, CareStore
 from careplatform.store.contract import ContractStore
 from careplatform.store.sessions import Session, SessionStore
 from careplatform.web.roles import FAMILY, HOME, PROVIDER, STAFF
+from careplatform.web.schedule_text import ScheduleTextError, parse_schedule
 from careplatform.web.words import LANGS, Words
 
 _LOGGER = logging.getLogger(__name__)
+CENTRE_TZ = ZoneInfo("Asia/Shanghai")
+"""Where the care centre is: what "today" is on the menus page."""
 COOKIE = "xiaoan_session"
 LOGIN_CSRF = "xiaoan_login"
 HEADERS = {
@@ -78,6 +94,10 @@ class Console:
             Route("/requests/{id}/{action}", self._staff(self.request_action), methods=["POST"]),
             Route("/devices", self._staff(self.devices)),
             Route("/pairing-codes", self._staff(self.pairing_code), methods=["POST"]),
+            Route("/devices/{id}/schedule", self._staff(self.schedule_page), methods=["GET"]),
+            Route("/devices/{id}/schedule", self._staff(self.schedule_save), methods=["POST"]),
+            Route("/menus", self._staff(self.menu_page), methods=["GET"]),
+            Route("/menus", self._staff(self.menu_save), methods=["POST"]),
             Route("/jobs", self._role(PROVIDER, self.jobs)),
             Route("/jobs/{id}/{answer}", self._role(PROVIDER, self.job_answer), methods=["POST"]),
             Route("/family", self._role(FAMILY, self.family)),
@@ -271,6 +291,78 @@ class Console:
         found = await run_in_threadpool(self._care.devices)
         return self._page(request, "devices.html", session, devices=found, code=(device_id, code))
 
+    async def schedule_page(
+        self, request: Request, session: Session, text: str | None = None, error: str = ""
+    ) -> Response:
+        device_id = request.path_params["id"]
+        stored = await run_in_threadpool(self._contract.get_schedule, device_id)
+        if text is None:
+            text = _yaml(stored.schedule) if stored else ""
+        return self._page(
+            request,
+            "schedule.html",
+            session,
+            device_id=device_id,
+            stored=stored,
+            text=text,
+            error=error,
+            status=400 if error else 200,
+        )
+
+    async def schedule_save(self, request: Request, session: Session) -> Response:
+        device_id = request.path_params["id"]
+        text = str(request.state.form.get("schedule", ""))
+        try:
+            schedule = parse_schedule(text)
+        except ScheduleTextError as err:
+            return await self.schedule_page(request, session, text, str(err))
+        version = await run_in_threadpool(self._contract.put_schedule, device_id, schedule)
+        await run_in_threadpool(
+            self._care.audit, session.account.name, "schedule.put", device_id, {"version": version}
+        )
+        _LOGGER.info(
+            "schedule of %s is now version %d (account %s)", device_id, version, session.account.id
+        )
+        return RedirectResponse(f"/devices/{device_id}/schedule", status_code=303)
+
+    async def menu_page(
+        self, request: Request, session: Session, error: str = "", day: str | None = None
+    ) -> Response:
+        day = day or request.query_params.get("date") or _today(self._care.now())
+        try:
+            day = parse_date(day)
+        except InvalidRequest:
+            day = _today(self._care.now())
+        meals = await run_in_threadpool(self._contract.get_menu, day) or []
+        by_meal = {m["meal"]: m for m in meals}
+        return self._page(
+            request,
+            "menus.html",
+            session,
+            day=day,
+            by_meal=by_meal,
+            meals=MEALS,
+            diets=DIETS,
+            error=error,
+            status=400 if error else 200,
+        )
+
+    async def menu_save(self, request: Request, session: Session) -> Response:
+        form: FormData = request.state.form
+        day = str(form.get("date", ""))
+        try:
+            day = parse_date(day)
+            meals = parse_meals(
+                [_meal(form, name) for name in MEALS if str(form.get(f"{name}_items", "")).strip()]
+            )
+        except InvalidRequest as err:
+            return await self.menu_page(request, session, str(err), day)
+        await run_in_threadpool(self._contract.put_menu, day, meals)
+        await run_in_threadpool(
+            self._care.audit, session.account.name, "menu.put", day, {"meals": len(meals)}
+        )
+        return RedirectResponse(f"/menus?date={day}", status_code=303)
+
     # Providers
 
     async def jobs(self, request: Request, session: Session) -> Response:
@@ -300,6 +392,36 @@ class Console:
         elders = await run_in_threadpool(self._accounts.elders_of, session.account.id)
         views = await run_in_threadpool(self._care.family_views, elders)
         return self._page(request, "family.html", session, views=views)
+
+
+def _meal(form: FormData, name: str) -> dict[str, Any]:
+    """One meal of the menu form: items split at 、，, or new lines; the price in yuan."""
+    items = [
+        i.strip() for i in re.split(r"[、，,\n]", str(form.get(f"{name}_items", ""))) if i.strip()
+    ]
+    try:
+        price = round(float(str(form.get(f"{name}_price", "0")) or "0") * 100)
+    except ValueError:
+        price = -1
+    return {
+        "meal": name,
+        "items": items,
+        "diets": form.getlist(f"{name}_diets"),
+        "price_cents": price,
+        "order_by": str(form.get(f"{name}_order_by", "")).strip(),
+    }
+
+
+def _today(now: float) -> str:
+    return datetime.fromtimestamp(now, CENTRE_TZ).date().isoformat()
+
+
+def _yaml(data: object) -> str:
+    out = io.StringIO()
+    yaml = YAML()
+    yaml.default_flow_style = False
+    yaml.dump(data, out)
+    return out.getvalue()
 
 
 def _int(value: object) -> int:

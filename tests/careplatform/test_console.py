@@ -36,10 +36,10 @@ class Site:
 
 
 @pytest.fixture
-def site(tmp_path: Path) -> Iterator[Site]:
+def site(tmp_path: Path, db_url: str | None) -> Iterator[Site]:
     clock = FakeClock()
     devices = {DEVICE_ID: DEVICE_SECRET, OTHER_ID: OTHER_SECRET}
-    with running_careplatform(tmp_path, devices, clock=clock) as care:
+    with running_careplatform(tmp_path, devices, clock=clock, db_url=db_url) as care:
         accounts = care.platform.accounts
         accounts.add("小张", "operator", PASSWORD)
         accounts.add("管理员", "admin", PASSWORD)
@@ -102,10 +102,11 @@ def test_a_change_without_the_csrf_token_is_refused(site: Site) -> None:
 # Roles: who reaches what
 
 
-ROUTES = ["/board", "/board/live", "/devices", "/jobs", "/family"]
+STAFF_ROUTES = {"/board", "/board/live", "/devices", "/menus", f"/devices/{DEVICE_ID}/schedule"}
+ROUTES = sorted(STAFF_ROUTES | {"/jobs", "/family"})
 ALLOWED = {
-    "小张": {"/board", "/board/live", "/devices"},
-    "管理员": {"/board", "/board/live", "/devices"},
+    "小张": STAFF_ROUTES,
+    "管理员": STAFF_ROUTES,
     "阳光": {"/jobs"},
     "王女儿": {"/family"},
 }
@@ -230,7 +231,7 @@ def test_a_device_silent_for_three_heartbeats_is_on_the_board(site: Site) -> Non
     site.clock.advance(3 * 60 + 1)
     assert site.other.post("/v1/heartbeat", {"uptime_s": 5}).status_code == 200
     board = operator.get("/board/live").text
-    assert "王秀英 · 失联 3 分钟" in board
+    assert f'data-device="{DEVICE_ID}">王秀英 · <span data-since="{DEVICE_ID}">失联 3 分钟' in board
     assert f'data-device="{OTHER_ID}"' not in board  # it just beat
 
 
@@ -249,3 +250,43 @@ def test_pages_forbid_framing_and_inline_script(site: Site) -> None:
     assert "default-src 'self'" in policy
     cookie = next(c for c in site.user("小张").session.cookies if c.name == "xiaoan_session")
     assert cookie.has_nonstandard_attr("HttpOnly")
+
+
+def test_an_operator_writes_the_menu_and_the_device_reads_it(site: Site) -> None:
+    operator = site.user("小张")
+    form = {
+        "date": "2026-12-06",
+        "lunch_items": "清蒸鲈鱼、小米粥",
+        "lunch_diets": "soft",
+        "lunch_price": "15",
+        "lunch_order_by": "10:00",
+    }
+    assert operator.post("/menus", **form).status_code == 200
+    menu = site.device.get("/v1/menu?date=2026-12-06").json()
+    assert menu["meals"] == [
+        {
+            "meal": "lunch",
+            "items": ["清蒸鲈鱼", "小米粥"],
+            "diets": ["soft"],
+            "price_cents": 1500,
+            "order_by": "10:00",
+        }
+    ]
+    wrong = operator.post("/menus", **{**form, "lunch_order_by": "noon"})
+    assert wrong.status_code == 400
+    assert "order_by" in wrong.text
+    assert site.device.get("/v1/menu?date=2026-12-06").json() == menu  # unchanged
+
+
+def test_an_operator_writes_an_elders_schedule_and_the_device_takes_it(site: Site) -> None:
+    operator = site.user("小张")
+    schedule = "medicines:\n  - {name: 降压药, times: ['08:00'], start: 2026-12-01}\n"
+    saved = operator.post(f"/devices/{DEVICE_ID}/schedule", schedule=schedule)
+    assert saved.status_code == 200
+    taken = site.device.get("/v1/schedule").json()
+    assert taken["version"] == 1
+    assert taken["schedule"]["medicines"][0]["start"] == "2026-12-01"
+    for bad in ("a: &x [1]\nb: *x\n", "- 1\n", "a: " + "[" * 20 + "]" * 20, "a: [\n"):
+        refused = operator.post(f"/devices/{DEVICE_ID}/schedule", schedule=bad)
+        assert refused.status_code == 400, bad
+    assert site.device.get("/v1/schedule").json()["version"] == 1

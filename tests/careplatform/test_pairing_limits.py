@@ -19,13 +19,8 @@ WRONG = "ZZZZ-ZZZZ"
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def care(tmp_path: Path, clock: FakeClock) -> Iterator[CareServer]:
-    with running_careplatform(tmp_path, clock=clock) as server:
+def care(tmp_path: Path, clock: FakeClock, db_url: str | None) -> Iterator[CareServer]:
+    with running_careplatform(tmp_path, clock=clock, db_url=db_url) as server:
         yield server
 
 

@@ -50,6 +50,8 @@ def _act(h: Harness, turn: dict[str, Any]) -> list[Say]:
         assert h.admin is not None
         h.admin.set_faults(**turn["faults"])
         return []
+    if "acknowledge" in turn:  # a person at the care centre acknowledges the newest alarm
+        return h.acknowledge(**(turn["acknowledge"] or {}))
     if "provider" in turn:
         assert h.admin is not None
         newest = h.stored()[0]

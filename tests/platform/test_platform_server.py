@@ -59,7 +59,7 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-@pytest.fixture(params=["reference", "care"])
+@pytest.fixture(params=["reference", "care", "care-postgresql"])
 def platform(
     request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock
 ) -> Iterator[PlatformServer]:
@@ -67,10 +67,13 @@ def platform(
     same contract; tests marked ``reference_only`` try what only the reference offers
     (fault injection, its own HTTP layer)."""
     devices = {DEVICE_ID: DEVICE_SECRET, OTHER_ID: OTHER_SECRET}
-    if request.param == "care":
+    if request.param.startswith("care"):
         if request.node.get_closest_marker("reference_only"):
             pytest.skip("the reference server's own: fault injection or its HTTP layer")
-        with running_careplatform(tmp_path, devices, clock=clock) as care:
+        url = None
+        if request.param == "care-postgresql":
+            url = request.getfixturevalue("pg_cluster").new_database()
+        with running_careplatform(tmp_path, devices, clock=clock, db_url=url) as care:
             yield care  # type: ignore[misc]
         return
     with running_platform(tmp_path, devices, clock=clock) as server:
@@ -684,6 +687,8 @@ def test_unexpected_error_is_500_without_traceback(
 
 def test_database_file_is_private(platform: PlatformServer) -> None:
     db = platform.config.db
+    if db is None:
+        pytest.skip("a PostgreSQL database is no file")
     assert db.stat().st_mode & 0o777 == 0o600
     for side in (db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
         if side.exists():

@@ -31,7 +31,8 @@ from tests.support.platform_fixture import ADMIN_TOKEN, DEVICE_ID, DEVICE_SECRET
 class CareServerConfig:
     """What the reference server's tests read of a running server's configuration."""
 
-    db: Path
+    db: Path | None
+    """The SQLite file (None: a PostgreSQL database)."""
 
 
 @dataclass
@@ -77,7 +78,9 @@ def running_careplatform(
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     try:
-        yield CareServer(platform, sock.getsockname()[1], CareServerConfig(path))
+        yield CareServer(
+            platform, sock.getsockname()[1], CareServerConfig(None if db_url else path)
+        )
     finally:
         server.should_exit = True
         thread.join(15)

@@ -9,6 +9,8 @@ deterministic. Turns, one action each:
 ``say: TEXT``            the elder speaks
 ``wait: SECONDS``        time passes; the dialogue's ``tick`` runs
 ``send: true``           the senders drain the outbox; their events reach the dialogue
+``acknowledge: {note}``  a person at the care centre acknowledges the newest emergency
+                         (``note``: what the elder is told); XiaoAn's alarm watch looks
 ``provider: {status}``   a provider moves the newest request to ``status``
 ``faults: {fail_rate…}`` the platform starts failing (``{}``: stops)
 ``restart: true``        XiaoAn is killed and started again on the same files and clock
@@ -89,6 +91,19 @@ class Harness:
         self.events.clear()
         for relay in self.assistant.relays:
             relay.send_due()
+        says: list[Say] = []
+        for event in self.events:
+            says += self.assistant.dialogue.on_relay(event)
+        return says
+
+    def acknowledge(self, note: str | None = None) -> list[Say]:
+        """A person acknowledges the newest emergency; what XiaoAn says once it looks."""
+        assert self.admin is not None, "this script has no platform"
+        newest = next(r for r in self.stored() if r["kind"] == "emergency")
+        self.admin.acknowledge(newest["id"], **({} if note is None else {"note": note}))
+        self.events.clear()
+        assert self.assistant.alarm_watch is not None
+        self.assistant.alarm_watch.look()
         says: list[Say] = []
         for event in self.events:
             says += self.assistant.dialogue.on_relay(event)

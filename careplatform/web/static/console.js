@@ -1,5 +1,5 @@
-// The console's live parts: the board refreshes every second (server-rendered HTML,
-// replaced whole), and an unacknowledged emergency beeps when the operator turned the
+// The console's live parts: the board refreshes every second (server-rendered HTML:
+// replaced when what it lists changed, else only its clocks are updated), and an unacknowledged emergency beeps when the operator turned the
 // sound on (browsers play sound only after a click).
 (function () {
   "use strict";
@@ -44,7 +44,20 @@
         return reply.text();
       })
       .then(function (html) {
-        board.innerHTML = html;
+        var fresh = document.createElement("template");
+        fresh.innerHTML = html;
+        var next = fresh.content.querySelector(".board");
+        var now = board.querySelector(".board");
+        if (next && now && next.dataset.version === now.dataset.version) {
+          // the same items: only their clocks move (what the operator points at stays)
+          next.querySelectorAll("[data-since]").forEach(function (span) {
+            var old = now.querySelector('[data-since="' + span.dataset.since + '"]');
+            if (old) { old.textContent = span.textContent; }
+          });
+        } else {
+          board.innerHTML = html;
+        }
+        board.classList.remove("stale");
         board.dataset.updated = String(Date.now());
         if (unacked() > 0) { beep(); }
       })

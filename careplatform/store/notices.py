@@ -1,0 +1,176 @@
+"""Notices to families, kept until delivered: made in the same transaction as the request
+that calls for them (a missed dose, a missed check-in, no activity, an alarm no person
+answered), so none is lost; claimed one at a time for an attempt (a lease in the row, so
+two app processes never send the same one at once); retried by the notifier's policy;
+given up (``failed``) only after its last attempt, which stays on record.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from assistant.refplatform.store import JSONObject, SubmittedRequest, iso_utc
+from careplatform.db.engine import Database
+from careplatform.db.schema import contacts, devices, notices
+from careplatform.notify import Notice
+
+LEASE_S = 120.0
+"""A claimed notice is free again after this long (its attempt died with its process)."""
+SUBJECTS = {
+    "medicine_event": "【小安】{elder}漏服药提醒",
+    "checkin_missed": "【小安】{elder}今天没有签到",
+    "inactivity_alert": "【小安】{elder}长时间没有动静",
+    "emergency_escalation": "【小安·紧急】{elder}的呼救还没有人回应",
+}
+"""The requests a family is told of, and the subject it gets."""
+
+
+def calls_for_notice(request: SubmittedRequest) -> bool:
+    """Whether a family is told of this request."""
+    if request.kind == "medicine_event":
+        return request.fields.get("event") == "missed"
+    return request.kind in SUBJECTS
+
+
+def make_notices(
+    conn: Connection, device_id: str, seq: int, request: SubmittedRequest, now: float
+) -> int:
+    """Write the notices a request calls for (one per contact of the device); how many."""
+    if not calls_for_notice(request):
+        return 0
+    elder = (
+        conn.execute(select(devices.c.elder_name).where(devices.c.device_id == device_id)).scalar()
+        or device_id
+    )
+    rows = conn.execute(select(contacts).where(contacts.c.device_id == device_id)).all()
+    subject = SUBJECTS[request.kind].format(elder=elder)
+    text = f"{request.summary}\n（{request.created_at}，R{seq:06d}）"
+    for contact in rows:
+        conn.execute(
+            insert(notices).values(
+                id=f"R{seq:06d}:{contact.id}",
+                request_seq=seq,
+                device_id=device_id,
+                channel=contact.channel,
+                address=contact.address,
+                subject=subject,
+                text=text,
+                data={"request": f"R{seq:06d}", "kind": request.kind, "fields": request.fields},
+                state="pending",
+                attempts=0,
+                next_at=now,
+                created_at=iso_utc(now),
+            )
+        )
+    return len(rows)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A notice claimed for one attempt."""
+
+    notice: Notice
+    attempts: int
+    """Attempts made before this one."""
+
+
+class NoticeStore:
+    """The ``notices`` and ``contacts`` tables."""
+
+    def __init__(self, db: Database, clock: Callable[[], float] = time.time) -> None:
+        self._db = db
+        self._clock = clock
+
+    def add_contact(self, device_id: str, name: str, channel: str, address: str) -> int:
+        """A family member to tell (``channel`` webhook or email); its id."""
+        with self._db.write() as conn:
+            return int(
+                conn.execute(
+                    insert(contacts)
+                    .values(
+                        device_id=device_id,
+                        name=name,
+                        channel=channel,
+                        address=address,
+                        created_at=iso_utc(self._clock()),
+                    )
+                    .returning(contacts.c.id)
+                ).scalar_one()
+            )
+
+    def claim(self) -> Claimed | None:
+        """The next due notice, leased for one attempt (None: none due)."""
+        now = self._clock()
+        with self._db.write() as conn:
+            row = conn.execute(
+                select(notices)
+                .where(
+                    notices.c.state == "pending",
+                    notices.c.next_at <= now,
+                )
+                .order_by(notices.c.next_at)
+                .limit(1)
+            ).first()
+            if row is None:
+                return None
+            taken = conn.execute(
+                update(notices)
+                .where(
+                    notices.c.id == row.id,
+                    notices.c.next_at == row.next_at,
+                )
+                .values(next_at=now + LEASE_S)
+                .returning(notices.c.id)
+            ).first()
+            if taken is None:
+                return None  # another process claimed it first
+        notice = Notice(row.id, row.channel, row.address, row.subject, row.text, dict(row.data))
+        return Claimed(notice, int(row.attempts))
+
+    def delivered(self, notice_id: str) -> None:
+        """The attempt delivered it."""
+        now = self._clock()
+        self._set(notice_id, state="delivered", delivered_at=iso_utc(now), last_error=None,
+                  attempts=notices.c.attempts + 1)  # fmt: skip
+
+    def retry(self, notice_id: str, reason: str, delay_s: float) -> None:
+        """The attempt failed; try again in ``delay_s``."""
+        self._set(
+            notice_id,
+            next_at=self._clock() + delay_s,
+            last_error=reason[:500],
+            attempts=notices.c.attempts + 1,
+        )
+
+    def failed(self, notice_id: str, reason: str) -> None:
+        """Given up: a permanent refusal, or the last attempt failed."""
+        self._set(
+            notice_id, state="failed", last_error=reason[:500], attempts=notices.c.attempts + 1
+        )
+
+    def of_request(self, request_id: str) -> list[JSONObject]:
+        """A request's notices (for the console and tests)."""
+        with self._db.read() as conn:
+            rows = conn.execute(
+                select(notices).where(notices.c.id.like(f"{request_id}:%")).order_by(notices.c.id)
+            ).all()
+        return [
+            {
+                "id": r.id,
+                "channel": r.channel,
+                "state": r.state,
+                "attempts": r.attempts,
+                "last_error": r.last_error,
+                "delivered_at": r.delivered_at,
+            }
+            for r in rows
+        ]
+
+    def _set(self, notice_id: str, **values: Any) -> None:
+        with self._db.write() as conn:
+            conn.execute(update(notices).where(notices.c.id == notice_id).values(**values))
