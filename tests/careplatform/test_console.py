@@ -120,10 +120,23 @@ def test_each_role_reaches_only_its_pages(site: Site, name: str) -> None:
         assert user.get(route).status_code == (200 if route in ALLOWED[name] else 403), route
     staff = name in ("小张", "管理员")
     assert user.get(f"/requests/{rid}").status_code == (200 if staff else 403)
-    changed = user.post(f"/requests/{rid}/note", note="看过了")
-    assert changed.status_code == (200 if staff else 403)
-    code = user.post("/pairing-codes", device_id="xiaoan-new-0009")
-    assert code.status_code == (200 if staff else 403)
+    staff_posts = {
+        f"/requests/{rid}/note": {"note": "看过了"},
+        "/pairing-codes": {"device_id": "xiaoan-new-0009"},
+        f"/devices/{DEVICE_ID}/schedule": {"schedule": "checkin: {time: '09:00'}"},
+        "/menus": {
+            "date": "2026-12-07",
+            "lunch_items": "面条",
+            "lunch_price": "8",
+            "lunch_order_by": "10:00",
+        },
+        f"/requests/{rid}/acknowledge": {},
+        f"/requests/{rid}/close": {"status": "completed", "outcome": "已处理"},
+    }
+    for path, form in staff_posts.items():
+        assert user.post(path, **form).status_code == (200 if staff else 403), path
+    provider_post = user.post(f"/jobs/{rid}/accept", text="明天")
+    assert provider_post.status_code == (404 if name == "阳光" else 403)  # not its job
 
 
 def test_a_provider_sees_and_answers_only_its_own_jobs(site: Site) -> None:
