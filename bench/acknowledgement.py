@@ -25,6 +25,7 @@ from tests.support.speaking import Speaker
 
 def trial(root: Path, n: int) -> float:
     """Seconds from the acknowledgement to XiaoAn saying it."""
+    (root / f"p{n}").mkdir()
     with running_careplatform(root / f"p{n}", {DEVICE_ID: bytes.fromhex(SECRET)}) as care:
         care.platform.accounts.add("小张", "operator", PASSWORD)
         operator = ConsoleUser(care.url).login("小张")
