@@ -45,15 +45,17 @@ class NoticeSender:
             else:
                 outcome = channel.deliver(notice)
                 if isinstance(outcome, Delivered):
-                    self._store.delivered(notice.id)
-                    _LOGGER.info("notice %s delivered", notice.id)
+                    if self._store.delivered(notice.id, claimed.lease_until):
+                        _LOGGER.info("notice %s delivered", notice.id)
+                    else:
+                        _LOGGER.warning("notice %s delivered after its lease", notice.id)
                     continue
                 outcome_retry, reason = outcome.retry, outcome.reason
             delay = (
                 self._policy.next_delay(claimed.attempts + 1, self._rng) if outcome_retry else None
             )
             if delay is None:
-                self._store.failed(notice.id, reason)
+                self._store.failed(notice.id, reason, claimed.lease_until)
                 _LOGGER.error(
                     "notice %s given up after %d attempts: %s",
                     notice.id,
@@ -61,7 +63,7 @@ class NoticeSender:
                     reason,
                 )
             else:
-                self._store.retry(notice.id, reason, delay)
+                self._store.retry(notice.id, reason, delay, claimed.lease_until)
                 _LOGGER.warning(
                     "notice %s not delivered (%s); again in %.0f s", notice.id, reason, delay
                 )

@@ -140,9 +140,13 @@ class Call:
     def json(self) -> object:
         """The body as JSON (400 ``invalid_json`` if it is not UTF-8 JSON)."""
         try:
-            return json.loads(self.body.decode("utf-8"), parse_constant=_no_constant)
+            value = json.loads(self.body.decode("utf-8"), parse_constant=_no_constant)
         except (UnicodeDecodeError, ValueError, RecursionError) as exc:
             raise ApiError(400, "invalid_json", f"the body is not UTF-8 JSON: {exc}") from None
+        bad = unstorable_text(value)
+        if bad:
+            raise ApiError(400, "invalid_json", f"the body holds {bad}: not text")
+        return value
 
     def json_object(self) -> JSONObject:
         """The body as a JSON object (400 ``invalid_request`` if it is another value)."""
@@ -157,6 +161,25 @@ class Call:
         if value is not None and allowed is not None and value not in allowed:
             _invalid(f"{name} must be one of {', '.join(allowed)}")
         return value
+
+
+def unstorable_text(value: object) -> str:
+    """What in a decoded JSON value no text may hold ("" if nothing): a NUL, or a lone
+    surrogate that ``\\ud800`` escapes let through (neither can be stored or shown)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            if "\x00" in item:
+                return "a NUL character"
+            if any(0xD800 <= ord(c) <= 0xDFFF for c in item):
+                return "a lone surrogate (\\ud800-\\udfff)"
+    return ""
 
 
 def _no_constant(name: str) -> NoReturn:

@@ -113,7 +113,7 @@ _REQUEST_COLUMNS = (
     "seq, device_id, idempotency_key, kind, status, priority, lang, summary, fields, "
     "created_at, received_at, updated_at, note, provider, eta, acknowledged_at"
 )
-_REQUEST_ID = re.compile(r"R(\d{6,})")
+_REQUEST_ID = re.compile(r"R([0-9]{6,12})")
 _OPEN_STATUSES = ("received", "accepted")
 
 

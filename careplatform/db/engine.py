@@ -1,5 +1,6 @@
 """Opening the platform's database from its URL: SQLite by default, PostgreSQL for a
-district (``postgresql+psycopg://…``), the same code for both.
+district (``postgresql+psycopg://…``), the same code for both. A statement that fails is
+logged without its values (``hide_parameters``): they hold health data and addresses.
 
 SQLite: the file is created with mode 0600 (it holds device secrets, health data and
 addresses) and never through a link; WAL with ``synchronous=FULL`` (a 201 is on disk);
@@ -79,14 +80,16 @@ def open_database(url: str) -> Database:
         reader = _sqlite_engine(url, "BEGIN")
         return Database(url, writer, reader)
     if backend == "postgresql":
-        engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+        engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10,
+                               hide_parameters=True)  # fmt: skip
         return Database(url, engine, engine)
     raise DatabaseUrlError(f"{backend!r} databases are not supported: use sqlite:/// or "
                            "postgresql+psycopg://")  # fmt: skip
 
 
 def _sqlite_engine(url: str, begin: str) -> Engine:
-    engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 30})
+    engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 30},
+                           hide_parameters=True)  # fmt: skip
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi: Any, record: Any) -> None:

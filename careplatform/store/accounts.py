@@ -43,8 +43,16 @@ class AccountStore:
         self._db = db
         self._clock = clock
 
-    def add(self, name: str, role: str, password: str, *, provider: str | None = None,
-            devices: tuple[str, ...] = (), actor: str = "cli") -> Account:  # fmt: skip
+    def add(
+        self,
+        name: str,
+        role: str,
+        password: str,
+        *,
+        provider: str | None = None,
+        devices: tuple[str, ...] = (),
+        actor: str = "cli",
+    ) -> Account:
         """Make an account; ``AccountError`` if the name is taken or a value is wrong."""
         _check(name, role, password, provider)
         now = iso_utc(self._clock())
@@ -56,29 +64,50 @@ class AccountStore:
                 ).scalar()
                 if provider_id is None:
                     provider_id = conn.execute(
-                        insert(providers).values(name=provider, created_at=now)
+                        insert(providers)
+                        .values(name=provider, created_at=now)
                         .returning(providers.c.id)
-                    ).scalar_one()  # fmt: skip
+                    ).scalar_one()
             try:
                 user_id = conn.execute(
-                    insert(users).values(name=name, role=role, password_hash=_HASHER.hash(password),
-                                         provider_id=provider_id, created_at=now)
+                    insert(users)
+                    .values(
+                        name=name,
+                        role=role,
+                        password_hash=_HASHER.hash(password),
+                        provider_id=provider_id,
+                        created_at=now,
+                    )
                     .returning(users.c.id)
-                ).scalar_one()  # fmt: skip
+                ).scalar_one()
             except IntegrityError as err:
                 raise AccountError(f"an account named {name!r} exists already") from err
             for device_id in devices:
-                conn.execute(insert(family_devices).values(user_id=user_id, device_id=device_id))
-            conn.execute(insert(audit).values(at=now, actor=actor, action="account.add",
-                                              target=name, detail={"role": role}))  # fmt: skip
+                try:
+                    with conn.begin_nested():
+                        conn.execute(
+                            insert(family_devices).values(user_id=user_id, device_id=device_id)
+                        )
+                except IntegrityError as err:
+                    raise AccountError(
+                        f"no device {device_id!r}: a family account names "
+                        "devices that paired or were registered"
+                    ) from err
+            conn.execute(
+                insert(audit).values(
+                    at=now, actor=actor, action="account.add", target=name, detail={"role": role}
+                )
+            )
         return Account(int(user_id), name, role, provider, True)
 
     def verify(self, name: str, password: str) -> Account | None:
         """The account if ``password`` is its password (and it is active), else None."""
         with self._db.read() as conn:
-            row = conn.execute(select(users, providers.c.name.label("provider_name"))
-                               .outerjoin(providers, users.c.provider_id == providers.c.id)
-                               .where(users.c.name == name)).first()  # fmt: skip
+            row = conn.execute(
+                select(users, providers.c.name.label("provider_name"))
+                .outerjoin(providers, users.c.provider_id == providers.c.id)
+                .where(users.c.name == name)
+            ).first()
         if row is None:
             _HASHER.hash(password)  # the same work as a known name: no timing oracle
             return None
@@ -88,8 +117,11 @@ class AccountStore:
             return None
         if _HASHER.check_needs_rehash(row.password_hash):
             with self._db.write() as conn:
-                conn.execute(update(users).where(users.c.id == row.id)
-                             .values(password_hash=_HASHER.hash(password)))  # fmt: skip
+                conn.execute(
+                    update(users)
+                    .where(users.c.id == row.id)
+                    .values(password_hash=_HASHER.hash(password))
+                )
         if not row.active:
             return None
         return Account(row.id, row.name, row.role, row.provider_name, bool(row.active))

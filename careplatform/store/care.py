@@ -261,6 +261,8 @@ class CareStore:
 
     def acknowledge(self, request_id: str, actor: str, note: str | None) -> CareRecord:
         """A person saw it; the device may now say so (and the note)."""
+        note = _text(note, "note", 500) if note else None
+        _seq(request_id)
         record = self._contract.acknowledge(request_id, note, keep_note=not note, actor=actor)
         if record is None:
             raise CareError(f"no request {request_id}")
@@ -270,6 +272,8 @@ class CareStore:
         """Give a request to a provider (its job list shows it; it accepts or declines)."""
         with self._db.write() as conn:
             record = self._open(conn, request_id)
+            if not 0 < provider_id < 2**31:
+                raise CareError("no such provider")
             name = conn.execute(
                 select(providers.c.name).where(providers.c.id == provider_id)
             ).scalar()
@@ -291,7 +295,7 @@ class CareStore:
         note = _text(note, "note")
         with self._db.write() as conn:
             record = self._found(conn, request_id)
-            self._change(conn, record, actor, "note", {"note": note}, note=note)
+            self._change(conn, record, actor, "note", {"note": note}, only_open=False, note=note)
         return self._get(request_id)
 
     def close(self, request_id: str, actor: str, status: str, outcome: str) -> CareRecord:
@@ -317,6 +321,7 @@ class CareStore:
     ) -> CareRecord:
         """A provider's answer to its job: ``accept`` (with an ETA), ``decline`` (back to
         the operators) or ``done`` (with what was done)."""
+        text = _text(text, "text", 500, empty=True)
         with self._db.write() as conn:
             record = self._open(conn, request_id)
             if record.provider_id != provider_id:
@@ -421,12 +426,26 @@ class CareStore:
         actor: str,
         action: str,
         detail: JSONObject,
+        only_open: bool = True,
         **values: Any,
     ) -> None:
+        """Change the request as ``record`` saw it: still open (``only_open``), still
+        with the same status and provider, else ``CareError`` (another person changed it
+        meanwhile: the first change stands, the second is refused, never both)."""
         now = iso_utc(self._clock())
-        conn.execute(
-            update(requests).where(requests.c.seq == record.seq).values(updated_at=now, **values)
-        )
+        query = update(requests).where(requests.c.seq == record.seq)
+        if only_open:
+            query = query.where(
+                requests.c.status == record.status,
+                requests.c.provider_id.is_(None)
+                if record.provider_id is None
+                else requests.c.provider_id == record.provider_id,
+            )
+        changed = conn.execute(
+            query.values(updated_at=now, **values).returning(requests.c.seq)
+        ).first()
+        if changed is None:
+            raise CareError(f"{record.id} was changed meanwhile: look at it again")
         conn.execute(
             insert(request_events).values(
                 request_seq=record.seq, at=now, actor=actor, action=action, detail=detail
@@ -476,9 +495,15 @@ def _health(row: Any, now: float) -> DeviceHealth:
 
 
 def _seq(request_id: str) -> int:
-    if len(request_id) < 7 or request_id[0] != "R" or not request_id[1:].isdigit():
-        raise CareError(f"no request {request_id}")
-    return int(request_id[1:])
+    digits = request_id[1:]
+    if (
+        request_id[:1] != "R"
+        or not 6 <= len(digits) <= 12
+        or not digits.isascii()
+        or not digits.isdigit()
+    ):
+        raise CareError(f"no request {request_id[:20]}")
+    return int(digits)
 
 
 def _text(value: str, what: str, most: int = 500, empty: bool = False) -> str:

@@ -55,10 +55,10 @@ from careplatform.db.schema import (
     schedules,
 )
 from careplatform.store.notices import make_notices
-from careplatform.store.upsert import insert_for
+from careplatform.store.upsert import insert_for, lock_scope
 
 _LOGGER = logging.getLogger(__name__)
-_REQUEST_ID = re.compile(r"R(\d{6,})")
+_REQUEST_ID = re.compile(r"R([0-9]{6,12})")
 OPEN_STATUSES = ("received", "accepted")
 DEVICE = "device"
 """The actor of changes a device makes (its id follows in the detail)."""
@@ -148,6 +148,8 @@ class ContractStore:
                     attempts.c.scope.like("pair-%"), attempts.c.failed_at <= now - window_s
                 )
             )
+            for scope in scopes:
+                lock_scope(conn, scope)
             for scope in scopes:
                 count, oldest = conn.execute(
                     select(func.count(), func.min(attempts.c.failed_at)).where(

@@ -19,8 +19,11 @@ from careplatform.db.engine import Database
 from careplatform.db.schema import contacts, devices, notices
 from careplatform.notify import Notice
 
-LEASE_S = 120.0
-"""A claimed notice is free again after this long (its attempt died with its process)."""
+LEASE_S = 600.0
+"""A claimed notice is free again after this long (its attempt died with its process).
+An attempt ends long before (each network step has a 10 s timeout); one that outlives its
+lease has its result ignored, and the family's service can tell a second delivery by its
+``Idempotency-Key`` (webhook) or ``Message-ID`` (e-mail)."""
 SUBJECTS = {
     "medicine_event": "【小安】{elder}漏服药提醒",
     "checkin_missed": "【小安】{elder}今天没有签到",
@@ -77,6 +80,8 @@ class Claimed:
     notice: Notice
     attempts: int
     """Attempts made before this one."""
+    lease_until: float
+    """The lease this attempt holds: its result is recorded only while it holds it."""
 
 
 class NoticeStore:
@@ -130,27 +135,40 @@ class NoticeStore:
             if taken is None:
                 return None  # another process claimed it first
         notice = Notice(row.id, row.channel, row.address, row.subject, row.text, dict(row.data))
-        return Claimed(notice, int(row.attempts))
+        return Claimed(notice, int(row.attempts), now + LEASE_S)
 
-    def delivered(self, notice_id: str) -> None:
-        """The attempt delivered it."""
-        now = self._clock()
-        self._set(notice_id, state="delivered", delivered_at=iso_utc(now), last_error=None,
-                  attempts=notices.c.attempts + 1)  # fmt: skip
-
-    def retry(self, notice_id: str, reason: str, delay_s: float) -> None:
-        """The attempt failed; try again in ``delay_s``."""
-        self._set(
+    def delivered(self, notice_id: str, lease_until: float | None = None) -> bool:
+        """The attempt delivered it; False if its lease had passed (not recorded)."""
+        return self._set(
             notice_id,
+            lease_until,
+            state="delivered",
+            delivered_at=iso_utc(self._clock()),
+            last_error=None,
+            attempts=notices.c.attempts + 1,
+        )
+
+    def retry(
+        self, notice_id: str, reason: str, delay_s: float, lease_until: float | None = None
+    ) -> bool:
+        """The attempt failed; try again in ``delay_s`` (False: the lease had passed)."""
+        return self._set(
+            notice_id,
+            lease_until,
             next_at=self._clock() + delay_s,
             last_error=reason[:500],
             attempts=notices.c.attempts + 1,
         )
 
-    def failed(self, notice_id: str, reason: str) -> None:
-        """Given up: a permanent refusal, or the last attempt failed."""
-        self._set(
-            notice_id, state="failed", last_error=reason[:500], attempts=notices.c.attempts + 1
+    def failed(self, notice_id: str, reason: str, lease_until: float | None = None) -> bool:
+        """Given up: a permanent refusal, or the last attempt failed (False: the lease had
+        passed)."""
+        return self._set(
+            notice_id,
+            lease_until,
+            state="failed",
+            last_error=reason[:500],
+            attempts=notices.c.attempts + 1,
         )
 
     def of_request(self, request_id: str) -> list[JSONObject]:
@@ -171,6 +189,9 @@ class NoticeStore:
             for r in rows
         ]
 
-    def _set(self, notice_id: str, **values: Any) -> None:
+    def _set(self, notice_id: str, lease_until: float | None, **values: Any) -> bool:
+        query = update(notices).where(notices.c.id == notice_id, notices.c.state == "pending")
+        if lease_until is not None:  # still ours: nobody claimed it again meanwhile
+            query = query.where(notices.c.next_at == lease_until)
         with self._db.write() as conn:
-            conn.execute(update(notices).where(notices.c.id == notice_id).values(**values))
+            return conn.execute(query.values(**values).returning(notices.c.id)).first() is not None

@@ -20,6 +20,7 @@ from sqlalchemy import delete, func, insert, select
 from careplatform.db.engine import Database
 from careplatform.db.schema import attempts, providers, sessions, users
 from careplatform.store.accounts import Account
+from careplatform.store.upsert import lock_scope
 
 SESSION_S = 12 * 3600
 """A session lasts a working shift."""
@@ -56,9 +57,15 @@ class SessionStore:
         now = self._clock()
         with self._db.write() as conn:
             conn.execute(delete(sessions).where(sessions.c.expires_at <= now))
-            conn.execute(insert(sessions).values(token_sha256=_digest(token), user_id=account.id,
-                                                 csrf_token=csrf, created_at=now,
-                                                 expires_at=now + SESSION_S))  # fmt: skip
+            conn.execute(
+                insert(sessions).values(
+                    token_sha256=_digest(token),
+                    user_id=account.id,
+                    csrf_token=csrf,
+                    created_at=now,
+                    expires_at=now + SESSION_S,
+                )
+            )
         return token, Session(account, csrf, now + SESSION_S)
 
     def find(self, token: str) -> Session | None:
@@ -67,12 +74,19 @@ class SessionStore:
             return None
         with self._db.read() as conn:
             row = conn.execute(
-                select(sessions.c.csrf_token, sessions.c.expires_at, users.c.id, users.c.name,
-                       users.c.role, users.c.active, providers.c.name.label("provider"))
+                select(
+                    sessions.c.csrf_token,
+                    sessions.c.expires_at,
+                    users.c.id,
+                    users.c.name,
+                    users.c.role,
+                    users.c.active,
+                    providers.c.name.label("provider"),
+                )
                 .join(users, users.c.id == sessions.c.user_id)
                 .outerjoin(providers, providers.c.id == users.c.provider_id)
                 .where(sessions.c.token_sha256 == _digest(token))
-            ).first()  # fmt: skip
+            ).first()
         if row is None or row.expires_at <= self._clock() or not row.active:
             return None
         account = Account(row.id, row.name, row.role, row.provider, bool(row.active))
@@ -83,30 +97,49 @@ class SessionStore:
         with self._db.write() as conn:
             conn.execute(delete(sessions).where(sessions.c.token_sha256 == _digest(token)))
 
-    def login_wait_s(self, name: str, source: str) -> float:
-        """Seconds until a login for ``name`` from ``source`` may be tried (0: now)."""
+    def login_slot(self, name: str, source: str) -> tuple[float, list[int]]:
+        """Before a password is checked: (seconds to wait, []) while the account or the
+        source is over its limit; else (0, the failure rows recorded at once), which
+        ``login_succeeded`` takes back. Counting and recording are one transaction, so
+        parallel tries cannot slip past the limit."""
         now = self._clock()
-        limits = ((f"login-account:{name}", ACCOUNT_FAILURES),
-                  (f"login-source:{source}", SOURCE_FAILURES))  # fmt: skip
-        wait = 0.0
-        with self._db.read() as conn:
-            for scope, most in limits:
-                count, oldest = conn.execute(
-                    select(func.count(), func.min(attempts.c.failed_at)).where(
-                        attempts.c.scope == scope, attempts.c.failed_at > now - LOGIN_WINDOW_S)
-                ).one()  # fmt: skip
-                if count >= most:
-                    wait = max(wait, float(oldest) + LOGIN_WINDOW_S - now)
-        return wait
-
-    def login_failed(self, name: str, source: str) -> None:
-        """Count a failed login against the account and the source."""
-        now = self._clock()
-        scopes = (f"login-account:{name}", f"login-source:{source}")
+        limits = (
+            (f"login-account:{name}", ACCOUNT_FAILURES),
+            (f"login-source:{source}", SOURCE_FAILURES),
+        )
         with self._db.write() as conn:
             conn.execute(
                 delete(attempts).where(
                     attempts.c.scope.like("login-%"), attempts.c.failed_at <= now - LOGIN_WINDOW_S
                 )
             )
-            conn.execute(insert(attempts), [{"scope": s, "failed_at": now} for s in scopes])
+            for scope, _ in limits:
+                lock_scope(conn, scope)
+            wait = 0.0
+            for scope, most in limits:
+                count, oldest = conn.execute(
+                    select(func.count(), func.min(attempts.c.failed_at)).where(
+                        attempts.c.scope == scope, attempts.c.failed_at > now - LOGIN_WINDOW_S
+                    )
+                ).one()
+                if count >= most:
+                    wait = max(wait, float(oldest) + LOGIN_WINDOW_S - now)
+            if wait > 0:
+                return wait, []
+            ids = [
+                conn.execute(
+                    insert(attempts).values(scope=scope, failed_at=now).returning(attempts.c.id)
+                ).scalar_one()
+                for scope, _ in limits
+            ]
+        return 0.0, [int(i) for i in ids]
+
+    def login_succeeded(self, slot: list[int]) -> None:
+        """The password was right: the failures recorded for the try are taken back."""
+        with self._db.write() as conn:
+            conn.execute(delete(attempts).where(attempts.c.id.in_(slot)))
+
+    def close_all(self, user_id: int) -> None:
+        """End every session of an account (a password changed, an account disabled)."""
+        with self._db.write() as conn:
+            conn.execute(delete(sessions).where(sessions.c.user_id == user_id))

@@ -121,6 +121,14 @@ class Console:
                 return self._page(request, "message.html", session, status=403, key="forbidden")
             if request.method == "POST":
                 form = await request.form()
+                if any("\x00" in str(value) for _, value in form.multi_items()):
+                    return self._page(
+                        request,
+                        "message.html",
+                        session,
+                        status=400,
+                        text="a NUL character is no text",
+                    )
                 if not secrets.compare_digest(str(form.get("csrf", "")), session.csrf):
                     return self._page(request, "message.html", session, status=403, key="forbidden")
                 request.state.form = form
@@ -190,14 +198,14 @@ class Console:
         if not cookie or not secrets.compare_digest(cookie, str(form.get("csrf", ""))):
             return await self.login_page(request, "forbidden", 403)
         source = request.client.host if request.client else ""
-        wait = await run_in_threadpool(self._sessions.login_wait_s, name, source)
+        wait, slot = await run_in_threadpool(self._sessions.login_slot, name, source)
         if wait > 0:
             return await self.login_page(request, "login_wait", 429, minutes=int(wait // 60) + 1)
         account = await run_in_threadpool(self._accounts.verify, name, password)
-        if account is None:
-            await run_in_threadpool(self._sessions.login_failed, name, source)
+        if account is None:  # the failure was recorded before the check
             _LOGGER.info("a login failed (account %d characters long)", len(name))
             return await self.login_page(request, "login_failed", 401)
+        await run_in_threadpool(self._sessions.login_succeeded, slot)
         token, _ = await run_in_threadpool(self._sessions.open, account)
         _LOGGER.info("account %s logged in (%s)", account.id, account.role)
         response = RedirectResponse(HOME[account.role], status_code=303)
@@ -210,7 +218,11 @@ class Console:
     async def logout(self, request: Request) -> Response:
         session = await self._session(request)
         form = await request.form()
-        if session and secrets.compare_digest(str(form.get("csrf", "")), session.csrf):
+        if session is not None and not secrets.compare_digest(
+            str(form.get("csrf", "")), session.csrf
+        ):
+            return self._page(request, "message.html", session, status=403, key="forbidden")
+        if session is not None:
             await run_in_threadpool(self._sessions.close, request.cookies.get(COOKIE, ""))
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(COOKIE)
@@ -287,14 +299,27 @@ class Console:
             is None
         ):
             code = new_pairing_code()
+        await run_in_threadpool(
+            self._care.audit,
+            session.account.name,
+            "pairing_code.make",
+            device_id,
+            {"valid_s": PAIRING_TTL_S},
+        )
         _LOGGER.info("pairing code made for device %s by account %s", device_id, session.account.id)
         found = await run_in_threadpool(self._care.devices)
         return self._page(request, "devices.html", session, devices=found, code=(device_id, code))
 
+    def _device_or_none(self, request: Request) -> str | None:
+        device_id = str(request.path_params["id"])
+        return device_id if DEVICE_ID.fullmatch(device_id) else None
+
     async def schedule_page(
         self, request: Request, session: Session, text: str | None = None, error: str = ""
     ) -> Response:
-        device_id = request.path_params["id"]
+        device_id = self._device_or_none(request)
+        if device_id is None:
+            return self._page(request, "message.html", session, status=404, key="not_found")
         stored = await run_in_threadpool(self._contract.get_schedule, device_id)
         if text is None:
             text = _yaml(stored.schedule) if stored else ""
@@ -310,7 +335,9 @@ class Console:
         )
 
     async def schedule_save(self, request: Request, session: Session) -> Response:
-        device_id = request.path_params["id"]
+        device_id = self._device_or_none(request)
+        if device_id is None:
+            return self._page(request, "message.html", session, status=404, key="not_found")
         text = str(request.state.form.get("schedule", ""))
         try:
             schedule = parse_schedule(text)
@@ -355,6 +382,8 @@ class Console:
             meals = parse_meals(
                 [_meal(form, name) for name in MEALS if str(form.get(f"{name}_items", "")).strip()]
             )
+            if not meals:
+                raise InvalidRequest("give at least one meal's dishes")
         except InvalidRequest as err:
             return await self.menu_page(request, session, str(err), day)
         await run_in_threadpool(self._contract.put_menu, day, meals)
@@ -399,10 +428,10 @@ def _meal(form: FormData, name: str) -> dict[str, Any]:
     items = [
         i.strip() for i in re.split(r"[、，,\n]", str(form.get(f"{name}_items", ""))) if i.strip()
     ]
-    try:
-        price = round(float(str(form.get(f"{name}_price", "0")) or "0") * 100)
-    except ValueError:
-        price = -1
+    found = re.fullmatch(
+        r"([0-9]{1,5})(?:\.([0-9]{1,2}))?", str(form.get(f"{name}_price", "0")).strip() or "0"
+    )
+    price = int(found[1]) * 100 + int((found[2] or "0").ljust(2, "0")) if found else -1
     return {
         "meal": name,
         "items": items,

@@ -7,6 +7,7 @@ it says so in its heartbeat (the devices page)."""
 from __future__ import annotations
 
 import io
+import math
 from datetime import date, datetime
 from typing import Any
 
@@ -24,7 +25,9 @@ class ScheduleTextError(ValueError):
 
 def parse_schedule(text: str) -> dict[str, Any]:
     """The schedule in ``text``, checked (``ScheduleTextError`` naming the problem)."""
-    if len(text.encode("utf-8")) > MAX_BYTES:
+    if "\x00" in text or any(0xD800 <= ord(c) <= 0xDFFF for c in text):
+        raise ScheduleTextError("the text holds a character that is no text (NUL)")
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         raise ScheduleTextError(f"a schedule is at most {MAX_BYTES // 1024} KiB")
     yaml = YAML(typ="safe")
     try:
@@ -49,11 +52,24 @@ def parse_schedule(text: str) -> dict[str, Any]:
 
 
 def _as_json(value: Any) -> Any:
-    """Dates and times as the ISO text the device reads back (JSON has no dates)."""
+    """The value in JSON's own types; dates and times as the ISO text the device reads
+    back. Anything else (binary, sets, NaN, infinities) is refused."""
     if isinstance(value, dict):
-        return {str(k): _as_json(v) for k, v in value.items()}
+        return {_key(k): _as_json(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_as_json(v) for v in value]
     if isinstance(value, date | datetime):
         return value.isoformat()
-    return value
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ScheduleTextError(f"{value} is not a number a schedule can hold")
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    raise ScheduleTextError(
+        f"a schedule holds text, numbers, lists and mappings, not {type(value).__name__}"
+    )
+
+
+def _key(key: Any) -> str:
+    if not isinstance(key, str | int | bool | float) or key is None:
+        raise ScheduleTextError(f"a mapping's key must be text, not {type(key).__name__}")
+    return str(key)

@@ -45,11 +45,24 @@ def test_migrate_then_accounts_then_contacts(tmp_path: Path) -> None:
     assert (short.returncode, "at least 10" in short.stderr) == (2, True)
     role = run("user", "add", "小王", "--role", "boss", "--db", db, stdin="a long password\n")
     assert role.returncode == 2
+    family = run(
+        "user",
+        "add",
+        "王女儿",
+        "--role",
+        "family",
+        "--device",
+        "nosuch",
+        "--db",
+        db,
+        stdin="a long password\n",
+    )
+    assert (family.returncode, "no device" in family.stderr) == (2, True)
     nobody = run("device", "contact", "no-such-device", "女儿", "--email", "a@b.cn", "--db", db)
     assert nobody.returncode == 2
     bad = run("device", "contact", "d1", "女儿", "--email", "not-an-address", "--db", db)
     assert (bad.returncode, "not an e-mail" in bad.stderr) == (2, True)
-    for result in (first, made, again, short, role, nobody, bad):
+    for result in (first, made, again, short, role, family, nobody, bad):
         assert "Traceback" not in result.stderr
 
 
