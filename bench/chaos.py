@@ -115,11 +115,41 @@ class PlatformLog:
 def platform_process(workdir: Path, log: PlatformLog | None = None) -> Iterator[str]:
     """The reference platform in a process of its own; yields its URL. With ``log``, its
     log lines go there."""
+    command = [
+        sys.executable,
+        "-m",
+        "assistant.refplatform.server",
+        "--port",
+        "0",
+        "--db",
+        str(workdir / "platform.db"),
+        "--admin-token",
+        ADMIN,
+        "--device",
+        f"{DEVICE_ID}={SECRET}",
+    ]
+    with serving(command, log) as url:
+        yield url
+
+
+@contextmanager
+def serving(
+    command: list[str],
+    log: PlatformLog | None = None,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    start_s: float = 30.0,
+) -> Iterator[str]:
+    """A server process that prints ``listening on URL`` once it listens (the reference
+    platform, ``xiaoan-platform serve``); yields the URL, and terminates it after. With
+    ``log``, its log lines (stderr) go there."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "assistant.refplatform.server", "--port", "0", "--db",
-         str(workdir / "platform.db"), "--admin-token", ADMIN, "--device", f"{DEVICE_ID}={SECRET}"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL if log is None else subprocess.PIPE,
-    )  # fmt: skip
+        command,
+        stdout=subprocess.PIPE,
+        env=env,
+        cwd=cwd,
+        stderr=subprocess.DEVNULL if log is None else subprocess.PIPE,
+    )
     drainer = None
     if log is not None:
         assert proc.stderr is not None
@@ -127,21 +157,22 @@ def platform_process(workdir: Path, log: PlatformLog | None = None) -> Iterator[
         drainer.start()
     try:
         assert proc.stdout is not None
-        line = PipeLines(proc.stdout).next(30.0) or ""
+        line = PipeLines(proc.stdout).next(start_s) or ""
         if not line.startswith("listening on "):
             raise RuntimeError(f"the platform did not start: {line!r}")
         yield line.removeprefix("listening on ").strip()
     finally:
         proc.terminate()
-        proc.wait(10)
+        proc.wait(30)
         if drainer is not None:
             drainer.join(10)
 
 
 def admin(url: str, method: str, path: str, body: object = None) -> requests.Response:
     """An admin call to the platform."""
-    reply = requests.request(method, url + path, json=body, timeout=10,
-                             headers={"Authorization": f"Bearer {ADMIN}"})  # fmt: skip
+    reply = requests.request(
+        method, url + path, json=body, timeout=10, headers={"Authorization": f"Bearer {ADMIN}"}
+    )
     reply.raise_for_status()
     return reply
 
@@ -149,17 +180,25 @@ def admin(url: str, method: str, path: str, body: object = None) -> requests.Res
 def assistant_env(workdir: Path, url: str, retry_max_s: float = 1.0) -> dict[str, str]:
     """The environment of an assistant paired with the platform at ``url``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("XIAOAN_")}
-    env.update(XIAOAN_HOME=str(workdir / "home"), XIAOAN_PLATFORM_URL=url,
-               XIAOAN_DEVICE_ID=DEVICE_ID, XIAOAN_DEVICE_SECRET=SECRET,
-               XIAOAN_RETRY_MAX_S=str(retry_max_s), XIAOAN_LOG_LEVEL="ERROR")  # fmt: skip
+    env.update(
+        XIAOAN_HOME=str(workdir / "home"),
+        XIAOAN_PLATFORM_URL=url,
+        XIAOAN_DEVICE_ID=DEVICE_ID,
+        XIAOAN_DEVICE_SECRET=SECRET,
+        XIAOAN_RETRY_MAX_S=str(retry_max_s),
+        XIAOAN_LOG_LEVEL="ERROR",
+    )
     return env
 
 
 def _start(env: dict[str, str], linger_s: float) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "assistant", "run", "--json", "--linger", str(linger_s)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
-    )  # fmt: skip
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
 
 
 def readings(count: int, rng: random.Random) -> list[str]:
@@ -176,8 +215,12 @@ def run_chaos(
     started = time.monotonic()
     with platform_process(workdir) as url:
         per_fault = 1 - (1 - fail_share) ** (1 / 3)  # reset, fail, drop: independent
-        admin(url, "PUT", "/v1/admin/faults", {"fail_rate": per_fault, "drop_rate": per_fault,
-                                               "reset_rate": per_fault, "seed": seed})  # fmt: skip
+        admin(
+            url,
+            "PUT",
+            "/v1/admin/faults",
+            {"fail_rate": per_fault, "drop_rate": per_fault, "reset_rate": per_fault, "seed": seed},
+        )
         env = assistant_env(workdir, url)
         values = readings(count, rng)
         kill_at = set(rng.sample(range(1, count), kills))
@@ -188,10 +231,14 @@ def run_chaos(
         ]
     seen = Counter(stored)
     return ChaosResult(
-        sent=len(sent), received=len(stored), lost=len(sent - set(seen)),
-        duplicated=sum(n - 1 for n in seen.values()), unacknowledged=len(set(seen) - sent),
-        kills=kills, seconds=time.monotonic() - started,
-    )  # fmt: skip
+        sent=len(sent),
+        received=len(stored),
+        lost=len(sent - set(seen)),
+        duplicated=sum(n - 1 for n in seen.values()),
+        unacknowledged=len(set(seen) - sent),
+        kills=kills,
+        seconds=time.monotonic() - started,
+    )
 
 
 def _feed(

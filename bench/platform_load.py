@@ -31,7 +31,7 @@ import time
 import uuid
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import requests
 
 from assistant.relay.signing import SignedFields, new_nonce, signed_headers
-from bench.chaos import PipeLines
+from bench.chaos import serving
 from tests.support.postgres import postgres_cluster
 
 TOKEN = "load-admin"
@@ -62,26 +62,11 @@ class Figures:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-@contextmanager
-def platform(db: str, workdir: Path) -> Iterator[str]:
-    """``xiaoan-platform serve`` in its own process; yields its URL."""
+def platform(db: str, workdir: Path) -> AbstractContextManager[str]:
+    """``xiaoan-platform serve`` in its own process; its URL."""
     env = {**os.environ, "XIAOAN_PLATFORM_ADMIN_TOKEN": TOKEN, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "careplatform.cli", "serve", "--port", "0", "--db", db],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env=env,
-        cwd=workdir,
-    )
-    try:
-        assert proc.stdout is not None
-        line = PipeLines(proc.stdout).next(60.0) or ""
-        if not line.startswith("listening on "):
-            raise RuntimeError(f"the platform did not start: {line!r}")
-        yield line.removeprefix("listening on ").strip()
-    finally:
-        proc.terminate()
-        proc.wait(30)
+    command = [sys.executable, "-m", "careplatform.cli", "serve", "--port", "0", "--db", db]
+    return serving(command, env=env, cwd=workdir, start_s=60.0)
 
 
 def secret_of(device: int) -> bytes:

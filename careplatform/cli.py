@@ -24,10 +24,12 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
 
 if TYPE_CHECKING:
+    import uvicorn
+
     from careplatform.runtime import Platform
+    from careplatform.settings import PlatformSettings
 
 app = typer.Typer(help=__doc__.split("\n\n")[0], no_args_is_help=True, add_completion=False)
 user_app = typer.Typer(help="Console accounts.", no_args_is_help=True)
@@ -39,9 +41,10 @@ app.add_typer(device_app, name="device")
 
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", help="Database URL or SQLite file (default: $XIAOAN_PLATFORM_DB, "
-                 "else platform.db)."),
-]  # fmt: skip
+    typer.Option(
+        "--db", help="Database URL or SQLite file (default: $XIAOAN_PLATFORM_DB, else platform.db)."
+    ),
+]
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -56,46 +59,46 @@ def serve(
     db: DbOption = None,
 ) -> None:
     """Serve the device API and the console until SIGTERM or Ctrl-C (migrating first)."""
-    from careplatform.db.engine import DatabaseUrlError
-    from careplatform.runtime import open_platform
+    import uvicorn
+
     from careplatform.settings import settings_from
     from careplatform.web.app import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     settings = settings_from(db, host, port)
-    try:
-        platform = open_platform(settings)
-    except (DatabaseUrlError, OSError) as err:
-        raise _fail(f"cannot open the database: {err}") from err
-    try:
-        listener = _listen(settings.host, settings.port)
-    except OSError as err:
-        platform.close()
-        raise _fail(f"cannot listen on {settings.host}:{settings.port}: {err.strerror}") from err
-    bound = listener.getsockname()
-    shown = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
-    print(f"listening on http://{shown}:{bound[1]}", flush=True)
-    config = uvicorn.Config(create_app(platform), log_config=None, access_log=False,
-                            timeout_graceful_shutdown=10)  # fmt: skip
-    try:
-        _Server(config).run(sockets=[listener])
-    finally:
-        platform.close()
+    with _opened(settings) as platform:
+        try:
+            listener = _listen(settings.host, settings.port)
+        except OSError as err:
+            raise _fail(
+                f"cannot listen on {settings.host}:{settings.port}: {err.strerror}"
+            ) from err
+        bound = listener.getsockname()
+        shown = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
+        print(f"listening on http://{shown}:{bound[1]}", flush=True)
+        config = uvicorn.Config(
+            create_app(platform), log_config=None, access_log=False, timeout_graceful_shutdown=10
+        )
+        _stopped_cleanly(uvicorn.Server(config)).run(sockets=[listener])
 
 
-class _Server(uvicorn.Server):
-    """uvicorn's server, ending with status 0 on SIGTERM or Ctrl-C (a stop asked for is
-    no failure: systemd and the tests see a clean exit)."""
+def _stopped_cleanly(server: uvicorn.Server) -> uvicorn.Server:
+    """uvicorn's server, ending with status 0 on SIGTERM or Ctrl-C (a stop asked for is no
+    failure: systemd and the tests see a clean exit; uvicorn would raise the signal again)."""
 
     @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        previous = {s: signal.signal(s, self.handle_exit) for s in (signal.SIGINT, signal.SIGTERM)}
+    def capture_signals() -> Iterator[None]:
+        signals = (signal.SIGINT, signal.SIGTERM)
+        previous = {s: signal.signal(s, server.handle_exit) for s in signals}
         try:
             yield
         finally:
             for number, handler in previous.items():
                 signal.signal(number, handler)
+
+    server.capture_signals = capture_signals  # type: ignore[method-assign]
+    return server
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -130,22 +133,21 @@ def user_add(
     name: Annotated[str, typer.Argument(help="The account's name (to log in with).")],
     role: Annotated[str, typer.Option(help="operator, provider, family or admin.")],
     provider: Annotated[str | None, typer.Option(help="A provider account's provider.")] = None,
-    device: Annotated[list[str] | None, typer.Option(
-        help="A family account's elder (device id); repeat for several.")] = None,
+    device: Annotated[
+        list[str] | None,
+        typer.Option(help="A family account's elder (device id); repeat for several."),
+    ] = None,
     db: DbOption = None,
-) -> None:  # fmt: skip
+) -> None:
     """Make a console account; the password is read from stdin (or asked twice)."""
+    from careplatform.settings import settings_from
     from careplatform.store.accounts import AccountError, AccountStore
 
     password = _password()
-    platform = _open(db)
-    try:
-        account = AccountStore(platform.db).add(name, role, password, provider=provider,
-                                                devices=tuple(device or ()))  # fmt: skip
-    except AccountError as err:
-        raise _fail(str(err), 2) from err
-    finally:
-        platform.close()
+    with _opened(settings_from(db), AccountError) as platform:
+        account = AccountStore(platform.db).add(
+            name, role, password, provider=provider, devices=tuple(device or ())
+        )
     typer.echo(f"account {account.name} ({account.role}) made")
 
 
@@ -157,15 +159,11 @@ def device_set(
     db: DbOption = None,
 ) -> None:
     """Name the elder a device serves (the device must have paired or been registered)."""
+    from careplatform.settings import settings_from
     from careplatform.store.care import CareError
 
-    platform = _open(db)
-    try:
+    with _opened(settings_from(db), CareError) as platform:
         platform.care.set_device(device_id, "cli", elder, address)
-    except CareError as err:
-        raise _fail(str(err), 2) from err
-    finally:
-        platform.close()
     typer.echo(f"device {device_id}: {elder}")
 
 
@@ -179,6 +177,8 @@ def device_contact(
 ) -> None:
     """Tell this person of the elder's missed doses and unanswered alarms."""
     from careplatform.notify.mail import is_email_address
+    from careplatform.settings import settings_from
+    from careplatform.store.notices import ContactError
 
     if (email is None) == (webhook is None):
         raise _fail("give --email or --webhook (one)", 2)
@@ -186,29 +186,30 @@ def device_contact(
         raise _fail(f"{email!r} is not an e-mail address", 2)
     if webhook is not None and not webhook.startswith(("http://", "https://")):
         raise _fail("a webhook is an http:// or https:// URL", 2)
-    platform = _open(db)
-    try:
-        channel, address = ("email", email) if email is not None else ("webhook", webhook)
-        assert address is not None
+    channel, address = ("email", email) if email is not None else ("webhook", webhook)
+    assert address is not None
+    with _opened(settings_from(db), ContactError) as platform:
         platform.notices.add_contact(device_id, name, channel, address)
-    except Exception as err:  # an unknown device: the database refuses it
-        raise _fail(
-            f"cannot add the contact: {type(err).__name__}: is {device_id} a device?", 2
-        ) from err
-    finally:
-        platform.close()
     typer.echo(f"{name} is told by {channel}")
 
 
-def _open(db: str | None) -> Platform:
+@contextlib.contextmanager
+def _opened(settings: PlatformSettings, *refused: type[Exception]) -> Iterator[Platform]:
+    """The platform for the block, closed after it; an error of the ``refused`` kinds is a
+    wrong value (exit 2), one opening the database exit 1."""
     from careplatform.db.engine import DatabaseUrlError
     from careplatform.runtime import open_platform
-    from careplatform.settings import settings_from
 
     try:
-        return open_platform(settings_from(db))
+        platform = open_platform(settings)
     except (DatabaseUrlError, OSError, ValueError) as err:
         raise _fail(f"cannot open the database: {err}") from err
+    try:
+        yield platform
+    except refused as err:
+        raise _fail(str(err), 2) from err
+    finally:
+        platform.close()
 
 
 def _password() -> str:

@@ -12,8 +12,8 @@ import random
 import threading
 from collections.abc import Mapping
 
-from careplatform.notify import Channel, Delivered, RetryPolicy
-from careplatform.store.notices import NoticeStore
+from careplatform.notify import Channel, Delivered, NotDelivered, Outcome, RetryPolicy
+from careplatform.store.notices import Claimed, NoticeStore
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -38,36 +38,33 @@ class NoticeSender:
         done = 0
         while done < most and (claimed := self._store.claim()) is not None:
             done += 1
-            notice = claimed.notice
-            channel = self._channels.get(notice.channel)
-            if channel is None:
-                outcome_retry, reason = True, f"no {notice.channel} channel is configured"
-            else:
-                outcome = channel.deliver(notice)
-                if isinstance(outcome, Delivered):
-                    if self._store.delivered(notice.id, claimed.lease_until):
-                        _LOGGER.info("notice %s delivered", notice.id)
-                    else:
-                        _LOGGER.warning("notice %s delivered after its lease", notice.id)
-                    continue
-                outcome_retry, reason = outcome.retry, outcome.reason
-            delay = (
-                self._policy.next_delay(claimed.attempts + 1, self._rng) if outcome_retry else None
-            )
-            if delay is None:
-                self._store.failed(notice.id, reason, claimed.lease_until)
-                _LOGGER.error(
-                    "notice %s given up after %d attempts: %s",
-                    notice.id,
-                    claimed.attempts + 1,
-                    reason,
-                )
-            else:
-                self._store.retry(notice.id, reason, delay, claimed.lease_until)
-                _LOGGER.warning(
-                    "notice %s not delivered (%s); again in %.0f s", notice.id, reason, delay
-                )
+            self._attempt(claimed)
         return done
+
+    def _attempt(self, claimed: Claimed) -> None:
+        """One attempt, and what it leaves: delivered, again later, or given up. (The
+        channel logs the attempt's outcome; this logs only what follows from it.)"""
+        notice, lease = claimed.notice, claimed.lease_until
+        channel = self._channels.get(notice.channel)
+        outcome: Outcome
+        if channel is None:
+            reason = f"no {notice.channel} channel is configured"
+            _LOGGER.warning("notice %s: %s", notice.id, reason)
+            outcome = NotDelivered(notice.id, reason, retry=True)
+        else:
+            outcome = channel.deliver(notice)
+        if isinstance(outcome, Delivered):
+            if not self._store.delivered(notice.id, lease):
+                _LOGGER.warning("notice %s delivered after its lease", notice.id)
+            return
+        attempts = claimed.attempts + 1
+        delay = self._policy.next_delay(attempts, self._rng) if outcome.retry else None
+        if delay is None:
+            self._store.failed(notice.id, outcome.reason, lease)
+            _LOGGER.error("notice %s given up after %d attempts", notice.id, attempts)
+        else:
+            self._store.retry(notice.id, outcome.reason, delay, lease)
+            _LOGGER.info("notice %s: again in %.0f s", notice.id, delay)
 
     def run(self, stop: threading.Event, every_s: float = 1.0) -> None:
         """Send what is due every ``every_s`` until ``stop`` is set (errors logged)."""

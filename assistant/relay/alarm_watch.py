@@ -74,11 +74,6 @@ class AlarmWatch:
         """Stop watching."""
         self._thread.stop()
 
-    @property
-    def alive(self) -> bool:
-        """Whether the thread runs (or was never started)."""
-        return self._thread.alive
-
     def look(self) -> list[Acknowledged]:
         """Ask once about each delivered call of the open alarm; what a person
         acknowledged since (reported to ``on_event`` too)."""

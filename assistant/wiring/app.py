@@ -149,6 +149,6 @@ def build(
         return () if alarm is None or alarm.acknowledged else alarm.keys
 
     watch = AlarmWatch(outbox, db, client_for(settings, settings.read_timeout_s, clock), waiting,
-                       clock, heard, ACK_POLL_S, settings.read_timeout_s)  # fmt: skip
+                       clock, on_event, ACK_POLL_S, settings.read_timeout_s)  # fmt: skip
     return Assistant(dialogue, outbox, relays, reminders, state, parser, db, schedules,
                      settings.problems, sync, keeper, watch)  # fmt: skip

@@ -262,7 +262,6 @@ class CareStore:
     def acknowledge(self, request_id: str, actor: str, note: str | None) -> CareRecord:
         """A person saw it; the device may now say so (and the note)."""
         note = _text(note, "note", 500) if note else None
-        _seq(request_id)
         record = self._contract.acknowledge(request_id, note, keep_note=not note, actor=actor)
         if record is None:
             raise CareError(f"no request {request_id}")

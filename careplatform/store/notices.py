@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from assistant.refplatform.store import JSONObject, SubmittedRequest, iso_utc
 from careplatform.db.engine import Database
@@ -73,6 +74,10 @@ def make_notices(
     return len(rows)
 
 
+class ContactError(ValueError):
+    """A contact cannot be added as asked (an unknown device)."""
+
+
 @dataclass(frozen=True)
 class Claimed:
     """A notice claimed for one attempt."""
@@ -93,20 +98,22 @@ class NoticeStore:
 
     def add_contact(self, device_id: str, name: str, channel: str, address: str) -> int:
         """A family member to tell (``channel`` webhook or email); its id."""
-        with self._db.write() as conn:
-            return int(
-                conn.execute(
-                    insert(contacts)
-                    .values(
-                        device_id=device_id,
-                        name=name,
-                        channel=channel,
-                        address=address,
-                        created_at=iso_utc(self._clock()),
-                    )
-                    .returning(contacts.c.id)
-                ).scalar_one()
-            )
+        values = {
+            "device_id": device_id,
+            "name": name,
+            "channel": channel,
+            "address": address,
+            "created_at": iso_utc(self._clock()),
+        }
+        try:
+            with self._db.write() as conn:
+                return int(
+                    conn.execute(
+                        insert(contacts).values(**values).returning(contacts.c.id)
+                    ).scalar_one()
+                )
+        except IntegrityError as err:
+            raise ContactError(f"no device {device_id!r}: pair or register it first") from err
 
     def claim(self) -> Claimed | None:
         """The next due notice, leased for one attempt (None: none due)."""

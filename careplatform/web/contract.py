@@ -16,7 +16,7 @@ import math
 import secrets
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 
 from assistant.refplatform.app import (
@@ -35,7 +35,8 @@ from assistant.refplatform.store import CodeRefused, PairingLimited
 from careplatform.store.contract import ContractStore
 
 PEER = "X-Xiaoan-Peer"
-"""The header the platform itself sets to the peer's address (a client's is replaced)."""
+"""The header ``careplatform.web.device_api`` sets to the peer's address, replacing any a
+client sent."""
 
 
 class CareContract(PlatformApp):
@@ -47,13 +48,6 @@ class CareContract(PlatformApp):
         super().__init__(config, store, FaultInjector(), threading.Event())  # type: ignore[arg-type]
         self._care_store = store
         self.routes = [r for r in self.routes if "faults" not in r.pattern.pattern]
-
-    def answer(self, method: str, target: str, headers: Mapping[str, str], body: bytes,
-               peer: str) -> Reply:  # fmt: skip
-        """``handle`` with the peer's address for the pairing limits."""
-        trusted = {k: v for k, v in headers.items() if k.lower() != PEER.lower()}
-        trusted[PEER] = peer
-        return self.handle(method, target, _AnyCase(trusted), body)
 
     def _pair(self, call: Call) -> Reply:
         code = parse_pairing(call.json_object())
@@ -72,19 +66,3 @@ class CareContract(PlatformApp):
         now = int(self._config.clock())
         body = {"device_id": outcome.device_id, "secret": secret.hex(), "server_time": now}
         return Reply(201, body)
-
-
-class _AnyCase(dict[str, str]):
-    """Headers found by name in any case, as HTTP has them."""
-
-    def __init__(self, items: Mapping[str, str]) -> None:
-        super().__init__({k.lower(): v for k, v in items.items()})
-
-    def get(self, key: str, default: str | None = None) -> str | None:  # type: ignore[override]
-        return super().get(key.lower(), default)
-
-    def __getitem__(self, key: str) -> str:
-        return super().__getitem__(key.lower())
-
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and super().__contains__(key.lower())

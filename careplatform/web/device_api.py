@@ -20,7 +20,7 @@ from starlette.responses import Response
 
 from assistant.refplatform.app import ApiError, Reply
 from careplatform.store.contract import ContractStore
-from careplatform.web.contract import CareContract
+from careplatform.web.contract import PEER, CareContract
 
 _LOGGER = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024
@@ -40,7 +40,8 @@ class DeviceApi:
         query = request.scope.get("query_string", b"")
         if query:
             target += "?" + query.decode("latin-1")
-        headers = request.headers  # case-insensitive, as the contract's code expects
+        headers = request.headers.mutablecopy()  # case-insensitive, as the contract reads
+        headers[PEER] = request.client.host if request.client else ""  # replaces a client's
         try:
             body = await _body(request)
         except ApiError as err:
@@ -48,9 +49,8 @@ class DeviceApi:
         except ClientDisconnect:
             return Response(status_code=400)
         try:
-            peer = request.client.host if request.client else ""
             reply = await run_in_threadpool(
-                self._contract.answer, request.method, target, headers, body, peer
+                self._contract.handle, request.method, target, headers, body
             )
         except Exception:  # a bug or a database failure: logged here, never sent
             _LOGGER.exception("internal error on %s %s", request.method, request.url.path[:200])

@@ -16,7 +16,7 @@ import requests
 from assistant.refplatform.faults import FaultInjector, FaultSettings
 from assistant.refplatform.server import PlatformServer
 from assistant.refplatform.store import iso_utc
-from tests.support.care_fixture import running_careplatform
+from tests.support.care_fixture import contract_server
 from tests.support.platform_fixture import (
     DEVICE_ID,
     DEVICE_SECRET,
@@ -26,7 +26,6 @@ from tests.support.platform_fixture import (
     FakeClock,
     encode,
     request_body,
-    running_platform,
 )
 
 NEW_ID = "xiaoan-0001"
@@ -43,16 +42,9 @@ def clock() -> FakeClock:
 def platform(
     request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock
 ) -> Iterator[PlatformServer]:
-    """The reference server and the care platform (tests marked ``reference_only``: what
-    only the reference offers)."""
-    if request.param == "care":
-        if request.node.get_closest_marker("reference_only"):
-            pytest.skip("the reference server's own: fault injection")
-        with running_careplatform(tmp_path, clock=clock) as care:
-            yield care  # type: ignore[misc]
-        return
-    with running_platform(tmp_path, clock=clock) as server:
-        yield server
+    """The reference server, and the care platform that must keep the same contract."""
+    with contract_server(request, tmp_path, clock, None) as server:
+        yield server  # type: ignore[misc]
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from assistant.refplatform.app import PlatformApp
 from assistant.refplatform.faults import FaultInjector, FaultSettings
 from assistant.refplatform.server import PlatformServer, ServerConfig
 from assistant.refplatform.store import Fresh, InProgress, KeyReused, PlatformStore
-from tests.support.care_fixture import running_careplatform
+from tests.support.care_fixture import contract_server
 from tests.support.paths import ROOT
 from tests.support.platform_fixture import (
     ADMIN_TOKEN,
@@ -63,21 +63,11 @@ def clock() -> FakeClock:
 def platform(
     request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock
 ) -> Iterator[PlatformServer]:
-    """The reference server, and the care platform (``careplatform``) that must keep the
-    same contract; tests marked ``reference_only`` try what only the reference offers
-    (fault injection, its own HTTP layer)."""
-    devices = {DEVICE_ID: DEVICE_SECRET, OTHER_ID: OTHER_SECRET}
-    if request.param.startswith("care"):
-        if request.node.get_closest_marker("reference_only"):
-            pytest.skip("the reference server's own: fault injection or its HTTP layer")
-        url = None
-        if request.param == "care-postgresql":
-            url = request.getfixturevalue("pg_cluster").new_database()
-        with running_careplatform(tmp_path, devices, clock=clock, db_url=url) as care:
-            yield care  # type: ignore[misc]
-        return
-    with running_platform(tmp_path, devices, clock=clock) as server:
-        yield server
+    """The reference server, and the care platform that must keep the same contract."""
+    with contract_server(
+        request, tmp_path, clock, {DEVICE_ID: DEVICE_SECRET, OTHER_ID: OTHER_SECRET}
+    ) as server:
+        yield server  # type: ignore[misc]
 
 
 @pytest.fixture

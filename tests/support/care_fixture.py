@@ -17,14 +17,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 import uvicorn
 
+from assistant.refplatform.server import PlatformServer
 from careplatform.db.engine import sqlite_url
 from careplatform.runtime import Platform, open_platform
 from careplatform.settings import PlatformSettings
 from careplatform.store.contract import ContractStore
 from careplatform.web.app import create_app
-from tests.support.platform_fixture import ADMIN_TOKEN, DEVICE_ID, DEVICE_SECRET
+from tests.support.platform_fixture import ADMIN_TOKEN, DEVICE_ID, DEVICE_SECRET, running_platform
 
 
 @dataclass(frozen=True)
@@ -86,3 +88,27 @@ def running_careplatform(
         thread.join(15)
         sock.close()
         platform.close()
+
+
+@contextmanager
+def contract_server(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    clock: Callable[[], float],
+    devices: Mapping[str, bytes] | None = None,
+) -> Iterator[PlatformServer | CareServer]:
+    """The server a contract test's parameter names: ``reference``, or the care platform
+    on SQLite (``care``) or PostgreSQL (``care-postgresql``). A test marked
+    ``reference_only`` (fault injection, the reference's own HTTP layer) is skipped on
+    the care platform."""
+    if request.param == "reference":
+        with running_platform(tmp_path, devices, clock=clock) as server:
+            yield server
+        return
+    if request.node.get_closest_marker("reference_only"):
+        pytest.skip("the reference server's own: fault injection or its HTTP layer")
+    url = None
+    if request.param == "care-postgresql":
+        url = request.getfixturevalue("pg_cluster").new_database()
+    with running_careplatform(tmp_path, devices, clock=clock, db_url=url) as care:
+        yield care
